@@ -1,0 +1,190 @@
+"""Every error the SDK raises, in one tree.
+
+::
+
+    PlugchoiceError
+    ├── ConfigurationError (also a ValueError)   the client cannot be built as asked (no token, http://...)
+    ├── InvalidRequestError (also a ValueError)  bad input caught before anything is sent
+    ├── APIConnectionError                       the request did not get an HTTP answer
+    │   └── APITimeoutError                      ... because a timeout expired
+    ├── APIStatusError                           the server answered with a 4xx/5xx status
+    │   ├── BadRequestError              400
+    │   ├── AuthenticationError          401
+    │   ├── PermissionDeniedError        403
+    │   ├── NotFoundError                404
+    │   ├── ConflictError                409
+    │   ├── UnprocessableEntityError     422  (.errors: field -> messages)
+    │   ├── RateLimitError               429  (.retry_after: seconds)
+    │   └── InternalServerError          5xx
+    │       └── ChargerTimeoutError      504 from a charger action: outcome unknown
+    └── ResponseValidationError                  the answer is not JSON, or its shape does not fit
+
+Every exception carries what a caller needs to act on it (method, path, status, the
+server's message, field errors, retry_after) and never the API token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChargerTimeoutError",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PlugchoiceError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "UnprocessableEntityError",
+]
+
+
+class PlugchoiceError(Exception):
+    """Base class of every error raised by plugchoice_async."""
+
+
+class ConfigurationError(PlugchoiceError, ValueError):
+    """The client was configured wrongly (missing token, plain http to a remote host, ...)."""
+
+
+class InvalidRequestError(PlugchoiceError, ValueError):
+    """An argument is invalid; the request was not sent."""
+
+
+class APIConnectionError(PlugchoiceError):
+    """No HTTP answer was received (connection refused, reset, DNS failure, ...).
+
+    ``request_sent`` is False only when the request provably never left the
+    client (for example the connection was refused), which is what makes a
+    retry of a non-idempotent request safe.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, request_sent: bool = True) -> None:
+        super().__init__(f"{method} {path}: {message}")
+        self.method = method
+        self.path = path
+        self.request_sent = request_sent
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect or read timeout expired before the answer arrived."""
+
+
+class APIStatusError(PlugchoiceError):
+    """The server answered with an error status (4xx or 5xx).
+
+    Attributes: ``status``, ``method``, ``path``, ``message`` (the server's
+    ``message`` field, or a short description when the body has none),
+    ``body`` (the decoded JSON body, or the raw text) and ``headers``.
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        message: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.path = path
+        self.message = message
+        self.body = body
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        return f"{self.status} from {self.method} {self.path}: {self.message}"
+
+
+class BadRequestError(APIStatusError):
+    """400 Bad Request."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing, invalid or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token is valid but lacks the permission for this resource."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist (or is not visible to this token)."""
+
+
+class ConflictError(APIStatusError):
+    """409 Conflict."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: Laravel validation failed; ``errors`` maps each field to its messages."""
+
+    def __init__(self, *, errors: Mapping[str, list[str]] | None = None, **kwargs: Any) -> None:
+        self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
+        super().__init__(**kwargs)
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.errors:
+            fields = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in self.errors.items())
+            text = f"{text} ({fields})"
+        return text
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the server's delay in seconds, if it sent one."""
+
+    def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**kwargs)
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.retry_after is not None:
+            text = f"{text} (retry after {self.retry_after:g} s)"
+        return text
+
+
+class InternalServerError(APIStatusError):
+    """A 5xx answer (Plugchoice, or a proxy in front of it)."""
+
+
+class ChargerTimeoutError(InternalServerError):
+    """504 from a charger action: the charger did not answer in time.
+
+    The command may still have been executed by the charger. It is never
+    retried automatically; check the charger's state before sending it again.
+    """
+
+    def _describe(self) -> str:
+        return (
+            f"{super()._describe()} (the charger did not confirm in time: "
+            "the command may still have been executed; check its state before sending it again)"
+        )
+
+
+class ResponseValidationError(PlugchoiceError):
+    """The answer could not be understood: not JSON, or a shape that does not fit the model.
+
+    The message names the field path that failed (for example ``$.data.connectors[0].created_at``).
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, status: int | None = None, body: Any = None) -> None:
+        super().__init__(f"{method} {path}: {message}")
+        self.method = method
+        self.path = path
+        self.status = status
+        self.body = body

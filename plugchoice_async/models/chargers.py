@@ -1,0 +1,98 @@
+"""Chargers and their connectors (the 'Get Charger' document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from ._enums import ChargePointErrorCode, ChargePointStatus, ConnectionStatus, ConnectorFormat, PowerType
+
+__all__ = ["Charger", "ChargerLicenses", "ChargerModel", "ChargerPermissions", "Connector"]
+
+
+@attrs.frozen(kw_only=True)
+class ChargerLicenses:
+    """Which paid licenses the charger has."""
+
+    smart: bool
+    pro: bool
+
+
+@attrs.frozen(kw_only=True)
+class ChargerModel:
+    """The charger's hardware model."""
+
+    vendor: str | None = None
+    name: str | None = None
+    is_dc: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ChargerPermissions:
+    """What the token may do with this charger (``sensitive`` reveals the pincode)."""
+
+    basic: bool
+    sensitive: bool
+    full: bool
+
+
+@attrs.frozen(kw_only=True)
+class Connector:
+    """One connector (1-based ``connector_id``) of a charger."""
+
+    id: int
+    charger_id: int
+    connector_id: int
+    status: ChargePointStatus | str
+    error: ChargePointErrorCode | str | None = None
+    error_info: str | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
+    max_amperage: int | None = None
+    max_voltage: int | None = None
+    standard: str | None = None
+    format: ConnectorFormat | str | None = None
+    power_type: PowerType | str | None = None
+    phase_rotation: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class Charger:
+    """A charger, as ``GET /chargers/{uuid}`` describes it.
+
+    ``pincode`` is present only for tokens with the sensitive permission and is left
+    out of ``repr``. Items of ``GET /chargers`` carry no connectors: there
+    ``connectors`` is empty.
+    """
+
+    uuid: str
+    id: int
+    identity: str
+    pincode: str | None = attrs.field(default=None, repr=False)
+    reference: str | None = None
+    connection_status: ConnectionStatus | str
+    status: ChargePointStatus | str | None = None
+    error: ChargePointErrorCode | str | None = None
+    error_info: str | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
+    firmware_version: str | None = None
+    parsed_firmware_version: str | None = None
+    server: str | None = None
+    last_connection_at: datetime | None = None
+    last_disconnection_at: datetime | None = None
+    last_heartbeat_at: datetime | None = None
+    setup_pending: bool
+    setup_completed: bool
+    blocked: bool
+    max_current: float | None = None
+    created_at: datetime
+    updated_at: datetime
+    licenses: ChargerLicenses
+    model_id: int | None = None
+    model: ChargerModel | None = None
+    connectors: tuple[Connector, ...] = ()
+    permissions: ChargerPermissions
