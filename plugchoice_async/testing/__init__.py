@@ -1,0 +1,17 @@
+"""A local Plugchoice API v3 emulator (a real aiohttp server) for testing code that talks to the API.
+
+It depends on aiohttp and orjson only. Quick start::
+
+    from plugchoice_async.testing import Fault, PlugchoiceEmulator
+
+    async with PlugchoiceEmulator(chargers=50, rate_limit=100) as emu:
+        emu.add_fault(Fault("status", status=503, headers={"Retry-After": "1"}))
+        ...  # point the client at emu.base_url with emu.token; inspect emu.requests
+
+From a shell: ``python -m plugchoice_async.testing --chargers 500 --port 8080``.
+"""
+
+from ._faults import Fault
+from ._server import LoggedRequest, PlugchoiceEmulator
+
+__all__ = ["Fault", "LoggedRequest", "PlugchoiceEmulator"]

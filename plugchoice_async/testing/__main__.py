@@ -1,0 +1,77 @@
+"""Command line: serve the emulator until Ctrl-C or SIGTERM.
+
+``python -m plugchoice_async.testing --chargers 500 --port 8080`` prints two lines,
+``PLUGCHOICE_BASE_URL=...`` and ``PLUGCHOICE_TOKEN=...``, then serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from ._server import PlugchoiceEmulator
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        # Run with -m, argv[0] is this file; as the plugchoice-emulator script, it is a fine name already.
+        prog="python -m plugchoice_async.testing" if sys.argv[0].endswith("__main__.py") else None,
+        description="Serve a local Plugchoice API v3 emulator with a generated fleet.",
+    )
+    parser.add_argument("--chargers", type=int, default=2000, help="fleet size (default: %(default)s)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
+    parser.add_argument("--token", default="test-token", help="the accepted bearer token (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated data (default: %(default)s)")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=500,
+        help="requests per window per token; 0 disables the limit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-period", type=float, default=60.0, help="rate-limit window in seconds (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="delay added before every answer, seconds (default: 0)"
+    )
+    return parser
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    emulator = PlugchoiceEmulator(
+        args.chargers,
+        token=args.token,
+        seed=args.seed,
+        rate_limit=args.rate_limit or None,
+        rate_period=args.rate_period,
+        host=args.host,
+        port=args.port,
+        latency=args.latency,
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises KeyboardInterrupt instead
+            loop.add_signal_handler(signum, stopping.set)
+    async with emulator:
+        print(f"PLUGCHOICE_BASE_URL={emulator.base_url}", flush=True)
+        print(f"PLUGCHOICE_TOKEN={emulator.token}", flush=True)
+        await stopping.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the emulator from the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
