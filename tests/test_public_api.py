@@ -1,0 +1,110 @@
+"""The public surface: names exported, the exception tree, docstrings."""
+
+from __future__ import annotations
+
+import inspect
+
+import plugchoice_async
+from plugchoice_async import exceptions
+
+EXPECTED = {
+    "DEFAULT_BASE_URL",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChargePointErrorCode",
+    "ChargePointStatus",
+    "Charger",
+    "ChargerLicenses",
+    "ChargerModel",
+    "ChargerPermissions",
+    "ChargerTimeoutError",
+    "ClientStats",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectionStatus",
+    "Connector",
+    "ConnectorFormat",
+    "FixedWindowLimiter",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "PlugchoiceClient",
+    "PlugchoiceError",
+    "PowerType",
+    "RateLimit",
+    "RateLimitError",
+    "RateLimiter",
+    "RequestEvent",
+    "ResponseValidationError",
+    "RetryBudget",
+    "RetryPolicy",
+    "Ticket",
+    "Timeout",
+    "UnprocessableEntityError",
+    "User",
+    "__version__",
+}
+
+
+def test_all_is_exactly_the_public_names() -> None:
+    assert set(plugchoice_async.__all__) == EXPECTED
+    assert plugchoice_async.__all__ == sorted(plugchoice_async.__all__, key=lambda n: (n != "DEFAULT_BASE_URL", n))
+    public = {n for n in dir(plugchoice_async) if not n.startswith("_")} - {
+        "client",
+        "exceptions",
+        "models",
+        "resources",
+        "testing",
+    }
+    assert public <= EXPECTED | {"__version__"}
+
+
+def test_every_exception_derives_from_plugchoice_error() -> None:
+    classes = [
+        obj for _, obj in inspect.getmembers(exceptions, inspect.isclass) if obj.__module__ == exceptions.__name__
+    ]
+    assert len(classes) == len(exceptions.__all__)
+    for cls in classes:
+        assert issubclass(cls, exceptions.PlugchoiceError), cls
+        assert cls.__name__ in (exceptions.__doc__ or ""), f"{cls.__name__} missing from the drawn tree"
+
+
+def test_tree_shape() -> None:
+    assert issubclass(exceptions.APITimeoutError, exceptions.APIConnectionError)
+    assert issubclass(exceptions.ChargerTimeoutError, exceptions.InternalServerError)
+    assert issubclass(exceptions.InvalidRequestError, ValueError)
+    assert issubclass(exceptions.ConfigurationError, ValueError)
+    for name in (
+        "BadRequestError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "NotFoundError",
+        "ConflictError",
+        "UnprocessableEntityError",
+        "RateLimitError",
+        "InternalServerError",
+    ):
+        assert issubclass(getattr(exceptions, name), exceptions.APIStatusError)
+
+
+def test_public_callables_have_docstrings() -> None:
+    for name in plugchoice_async.__all__:
+        obj = getattr(plugchoice_async, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert obj.__doc__, f"{name} has no docstring"
+            for attr, member in vars(obj).items() if inspect.isclass(obj) else ():
+                if attr.startswith("_") or not callable(member):
+                    continue
+                assert getattr(member, "__doc__", None), f"{name}.{attr} has no docstring"
+
+
+def test_py_typed_shipped() -> None:
+    from pathlib import Path
+
+    assert (Path(plugchoice_async.__file__).parent / "py.typed").exists()
