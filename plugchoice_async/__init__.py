@@ -38,6 +38,7 @@ from .models import (
     PowerType,
     User,
 )
+from .models.fleet import ChargerFailure, FleetUpdate, StatusChange
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -50,6 +51,7 @@ __all__ = [
     "ChargePointErrorCode",
     "ChargePointStatus",
     "Charger",
+    "ChargerFailure",
     "ChargerLicenses",
     "ChargerModel",
     "ChargerPermissions",
@@ -61,6 +63,7 @@ __all__ = [
     "Connector",
     "ConnectorFormat",
     "FixedWindowLimiter",
+    "FleetUpdate",
     "InternalServerError",
     "InvalidRequestError",
     "NotFoundError",
@@ -76,6 +79,7 @@ __all__ = [
     "ResponseValidationError",
     "RetryBudget",
     "RetryPolicy",
+    "StatusChange",
     "Ticket",
     "Timeout",
     "UnprocessableEntityError",

@@ -43,7 +43,7 @@ import attrs
 
 from ._http import parse_rate_limit_headers, parse_retry_after
 
-__all__ = ["FixedWindowLimiter", "RateLimit", "RateLimiter", "Ticket", "create_limiter"]
+__all__ = ["FixedWindowLimiter", "RateLimit", "RateLimiter", "Ticket"]
 
 logger: Final = logging.getLogger("plugchoice_async")
 
@@ -243,26 +243,23 @@ class FixedWindowLimiter:
         delay = parse_retry_after(headers, now=self._wall_clock())
         if delay is None:
             delay = max(0.0, (self._window_end or now) - now) or self.period
-        until = now + delay + self.margin
+        reset_at = now + delay
+        if not self._period_trusted and ticket.window == self._window:
+            # The window opened no later than our first send in it and ends no earlier than
+            # reset_at (Retry-After is rounded up): the difference bounds the period from above.
+            learned = reset_at - self._window_start
+            if learned > 0:
+                logger.info("learned the server's rate-limit window: %.2f s", learned)
+                self.period = learned
+                self.margin = self._default_margin()
+                self._period_trusted = True
+        until = reset_at + self.margin
         if until > self._paused_until:
             logger.warning("rate limited (429): pausing every request for %.2f s", until - now)
             self._paused_until = until
-        if not self._period_trusted and ticket.window == self._window:
-            learned = until - self._window_start
-            if learned > 0:
-                logger.info("learned the server's rate-limit window: %.2f s", learned)
-                self.period = learned - self.margin if learned > self.margin else learned
-                self._period_trusted = True
         # the budget is spent until the pause ends; the next send opens a new window
         self._window_end = until
         self._used = max(self._used, self.limit)
 
-
-def create_limiter(
-    rate_limit: RateLimit | None,
-    *,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> FixedWindowLimiter | None:
-    """The default limiter for a ``RateLimit`` configuration (None: no limiting)."""
-    return None if rate_limit is None else FixedWindowLimiter(rate_limit, clock=clock, sleep=sleep)
+    def _default_margin(self) -> float:
+        return self.config.margin if self.config.margin is not None else max(0.05, 0.02 * self.period)
