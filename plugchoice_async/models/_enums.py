@@ -9,7 +9,30 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ChargePointErrorCode", "ChargePointStatus", "ConnectionStatus", "ConnectorFormat", "PowerType"]
+__all__ = [
+    "ActionStatus",
+    "ChargePointErrorCode",
+    "ChargePointStatus",
+    "ChargingProfileKind",
+    "ChargingProfilePurpose",
+    "ChargingRateUnit",
+    "ConnectionStatus",
+    "ConnectorFormat",
+    "DayAheadPricingStrategy",
+    "Location",
+    "LogDestination",
+    "LogStatus",
+    "Measurand",
+    "Phase",
+    "PowerType",
+    "ReadingContext",
+    "RecurrencyKind",
+    "SmartChargingMode",
+    "StopReason",
+    "TransactionStatus",
+    "UnitOfMeasure",
+    "ValueFormat",
+]
 
 
 class ConnectionStatus(StrEnum):
@@ -68,3 +91,188 @@ class PowerType(StrEnum):
     AC_1_PHASE = "AC_1_PHASE"
     AC_3_PHASE = "AC_3_PHASE"
     DC = "DC"
+
+
+class StopReason(StrEnum):
+    """OCPP 1.6 StopTransaction reason: why a charging session ended."""
+
+    DE_AUTHORIZED = "DeAuthorized"
+    EMERGENCY_STOP = "EmergencyStop"
+    EV_DISCONNECTED = "EVDisconnected"
+    HARD_RESET = "HardReset"
+    LOCAL = "Local"
+    OTHER = "Other"
+    POWER_LOSS = "PowerLoss"
+    REBOOT = "Reboot"
+    REMOTE = "Remote"
+    SOFT_RESET = "SoftReset"
+    UNLOCK_COMMAND = "UnlockCommand"
+
+
+class TransactionStatus(StrEnum):
+    """Whether a session is still running (the ``filter[status]`` values of the transaction lists)."""
+
+    ACTIVE = "active"
+    FINISHED = "finished"
+
+
+class ReadingContext(StrEnum):
+    """OCPP 1.6 ReadingContext: what triggered a meter sample."""
+
+    INTERRUPTION_BEGIN = "Interruption.Begin"
+    INTERRUPTION_END = "Interruption.End"
+    OTHER = "Other"
+    SAMPLE_CLOCK = "Sample.Clock"
+    SAMPLE_PERIODIC = "Sample.Periodic"
+    TRANSACTION_BEGIN = "Transaction.Begin"
+    TRANSACTION_END = "Transaction.End"
+    TRIGGER = "Trigger"
+
+
+class ValueFormat(StrEnum):
+    """OCPP 1.6 ValueFormat: a plain number, or a signed blob that is not a number."""
+
+    RAW = "Raw"
+    SIGNED_DATA = "SignedData"
+
+
+class Measurand(StrEnum):
+    """OCPP 1.6 Measurand: what a meter sample measures."""
+
+    CURRENT_EXPORT = "Current.Export"
+    CURRENT_IMPORT = "Current.Import"
+    CURRENT_OFFERED = "Current.Offered"
+    ENERGY_ACTIVE_EXPORT_REGISTER = "Energy.Active.Export.Register"
+    ENERGY_ACTIVE_IMPORT_REGISTER = "Energy.Active.Import.Register"
+    ENERGY_REACTIVE_EXPORT_REGISTER = "Energy.Reactive.Export.Register"
+    ENERGY_REACTIVE_IMPORT_REGISTER = "Energy.Reactive.Import.Register"
+    ENERGY_ACTIVE_EXPORT_INTERVAL = "Energy.Active.Export.Interval"
+    ENERGY_ACTIVE_IMPORT_INTERVAL = "Energy.Active.Import.Interval"
+    ENERGY_REACTIVE_EXPORT_INTERVAL = "Energy.Reactive.Export.Interval"
+    ENERGY_REACTIVE_IMPORT_INTERVAL = "Energy.Reactive.Import.Interval"
+    FREQUENCY = "Frequency"
+    POWER_ACTIVE_EXPORT = "Power.Active.Export"
+    POWER_ACTIVE_IMPORT = "Power.Active.Import"
+    POWER_FACTOR = "Power.Factor"
+    POWER_OFFERED = "Power.Offered"
+    POWER_REACTIVE_EXPORT = "Power.Reactive.Export"
+    POWER_REACTIVE_IMPORT = "Power.Reactive.Import"
+    RPM = "RPM"
+    SOC = "SoC"
+    TEMPERATURE = "Temperature"
+    VOLTAGE = "Voltage"
+
+
+class Phase(StrEnum):
+    """OCPP 1.6 Phase: which phase (or phase pair) a sample is for."""
+
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    N = "N"
+    L1_N = "L1-N"
+    L2_N = "L2-N"
+    L3_N = "L3-N"
+    L1_L2 = "L1-L2"
+    L2_L3 = "L2-L3"
+    L3_L1 = "L3-L1"
+
+
+class Location(StrEnum):
+    """OCPP 1.6 Location: where the sample was measured."""
+
+    BODY = "Body"
+    CABLE = "Cable"
+    EV = "EV"
+    INLET = "Inlet"
+    OUTLET = "Outlet"
+
+
+class UnitOfMeasure(StrEnum):
+    """OCPP 1.6 UnitOfMeasure of a sample."""
+
+    WH = "Wh"
+    KWH = "kWh"
+    VARH = "varh"
+    KVARH = "kvarh"
+    W = "W"
+    KW = "kW"
+    VA = "VA"
+    KVA = "kVA"
+    VAR = "var"
+    KVAR = "kvar"
+    A = "A"
+    V = "V"
+    CELSIUS = "Celsius"
+    FAHRENHEIT = "Fahrenheit"
+    K = "K"
+    PERCENT = "Percent"
+
+
+class LogStatus(StrEnum):
+    """Where an OCPP message logged for a charger stands."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class LogDestination(StrEnum):
+    """Who an OCPP message logged for a charger was sent to."""
+
+    CENTRAL_SYSTEM = "centralsystem"
+    CHARGER = "charger"
+
+
+class ActionStatus(StrEnum):
+    """The charger's answer to a live OCPP command (start, stop, restart, limits, profiles)."""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    UNKNOWN = "Unknown"
+    NOT_SUPPORTED = "NotSupported"
+
+
+class ChargingProfilePurpose(StrEnum):
+    """OCPP 1.6 ChargingProfilePurposeType."""
+
+    CHARGE_POINT_MAX_PROFILE = "ChargePointMaxProfile"
+    TX_DEFAULT_PROFILE = "TxDefaultProfile"
+    TX_PROFILE = "TxProfile"
+
+
+class ChargingProfileKind(StrEnum):
+    """OCPP 1.6 ChargingProfileKindType: how the schedule's start is fixed."""
+
+    ABSOLUTE = "Absolute"
+    RECURRING = "Recurring"
+    RELATIVE = "Relative"
+
+
+class RecurrencyKind(StrEnum):
+    """OCPP 1.6 RecurrencyKindType, for ``Recurring`` profiles."""
+
+    DAILY = "Daily"
+    WEEKLY = "Weekly"
+
+
+class ChargingRateUnit(StrEnum):
+    """OCPP 1.6 ChargingRateUnitType: limits in amperes (per phase) or watts."""
+
+    A = "A"
+    W = "W"
+
+
+class SmartChargingMode(StrEnum):
+    """A site's smart-charging mode."""
+
+    DISABLED = "disabled"
+    DAY_AHEAD_PRICING = "day_ahead_pricing"
+    OFF_PEAK = "off_peak"
+
+
+class DayAheadPricingStrategy(StrEnum):
+    """How a site's day-ahead-pricing threshold is chosen."""
+
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"

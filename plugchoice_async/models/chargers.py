@@ -8,7 +8,15 @@ import attrs
 
 from ._enums import ChargePointErrorCode, ChargePointStatus, ConnectionStatus, ConnectorFormat, PowerType
 
-__all__ = ["Charger", "ChargerLicenses", "ChargerModel", "ChargerPermissions", "Connector"]
+__all__ = [
+    "Charger",
+    "ChargerLicenses",
+    "ChargerModel",
+    "ChargerPermissions",
+    "ChargerSetupResult",
+    "ChargerSummary",
+    "Connector",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -96,3 +104,33 @@ class Charger:
     model: ChargerModel | None = None
     connectors: tuple[Connector, ...] = ()
     permissions: ChargerPermissions
+
+
+@attrs.frozen(kw_only=True)
+class ChargerSummary:
+    """The short charger document ``PUT /chargers/{uuid}`` answers with.
+
+    It lacks the setup flags, firmware, heartbeat and connector details of ``Charger``;
+    fetch the charger again for those. ``permissions`` is absent in some published copies.
+    """
+
+    uuid: str
+    id: int
+    identity: str
+    reference: str | None = None
+    connection_status: ConnectionStatus | str
+    status: ChargePointStatus | str | None = None
+    error: ChargePointErrorCode | str | None = None
+    error_info: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    licenses: ChargerLicenses
+    permissions: ChargerPermissions | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ChargerSetupResult:
+    """The answer of ``POST /chargers/{uuid}/setup``: the server's message and whether setup still waits."""
+
+    message: str | None = None
+    setup_pending: bool

@@ -1,0 +1,21 @@
+"""OAuth tokens."""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["OAuthToken"]
+
+
+@attrs.frozen(kw_only=True)
+class OAuthToken:
+    """The answer of ``POST https://app.plugchoice.com/oauth/token``.
+
+    ``expires_in`` is the lifetime in seconds (about a year). ``refresh_token`` is absent
+    for the client-credentials grant. Both tokens are left out of ``repr``.
+    """
+
+    token_type: str
+    expires_in: int
+    access_token: str = attrs.field(repr=False)
+    refresh_token: str | None = attrs.field(default=None, repr=False)

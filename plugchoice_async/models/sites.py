@@ -1,0 +1,213 @@
+"""Sites ("locations"): the site itself, its connectors, cards, groups, meters and smart-charging settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import attrs
+
+from ._enums import (
+    ChargePointStatus,
+    ConnectionStatus,
+    DayAheadPricingStrategy,
+    SmartChargingMode,
+)
+from ._wire import Reading
+from .chargers import ChargerPermissions, Connector
+from .metering import MeterLatestData
+
+__all__ = [
+    "CardImportFailure",
+    "CardImportResult",
+    "GroupMeter",
+    "GroupMeterPower",
+    "LoadManagement",
+    "Site",
+    "SiteCapabilities",
+    "SiteCard",
+    "SiteConnector",
+    "SiteConnectorCharger",
+    "SiteGroup",
+    "SiteSummary",
+    "SmartChargingSettings",
+]
+
+
+@attrs.frozen(kw_only=True)
+class LoadManagement:
+    """Which load-management features the site supports."""
+
+    dynamic: bool
+    peak_shaving: bool
+    solar: bool
+
+
+@attrs.frozen(kw_only=True)
+class SiteCapabilities:
+    """What the site's licenses and hardware allow."""
+
+    smart_charging: bool
+    load_management: LoadManagement | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Site:
+    """A site (``GET /sites``, ``GET /sites/{uuid}``, ``POST /sites``, ``GET /teams/{uuid}/sites``).
+
+    ``smart_charging`` is the mode (``SmartChargingMode``) in current answers; older
+    copies of the API send a boolean instead. The boolean is kept as is (``False`` means
+    disabled; ``True`` means on, mode not said) rather than guessed into a mode.
+    ``address`` is the one-line address the server composes. Team site lists leave out
+    ``id``, ``capabilities``, ``permissions`` and ``updated_at``; the coordinates,
+    ``tariff_zone`` and ``access_level`` (the token's access to the site) only appear in
+    newer answers. ``permissions`` has the same shape as a charger's.
+    """
+
+    uuid: str
+    id: int | None = None
+    name: str
+    address: str | None = None
+    street: str
+    postal_code: str
+    house_number: int
+    house_number_addition: str | None = None
+    city: str
+    country: str
+    tariff_zone: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    manual_coordinates: bool | None = None
+    access_level: str | None = None
+    smart_charging: SmartChargingMode | str | bool | None = None
+    chargers_count: int | None = None
+    capabilities: SiteCapabilities | None = None
+    created_at: datetime
+    updated_at: datetime | None = None
+    permissions: ChargerPermissions | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SiteSummary:
+    """A site named inside another answer (team chargers, team transactions)."""
+
+    uuid: str
+    name: str
+
+
+@attrs.frozen(kw_only=True)
+class SiteCard:
+    """An access card of a site (``POST /sites/{uuid}/cards``, ``PUT .../cards/{id}``).
+
+    ``id_token`` is the RFID uid (OCPP idTag, at most 20 characters).
+    """
+
+    id: int
+    name: str
+    id_token: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class CardImportFailure:
+    """One CSV row the card import skipped, and why (``error``)."""
+
+    row: int
+    name: str | None = None
+    id_token: str | None = None
+    error: str
+
+
+@attrs.frozen(kw_only=True)
+class CardImportResult:
+    """The answer of ``POST /sites/{uuid}/cards/import``: counts, and the rows that failed."""
+
+    message: str | None = None
+    created: int
+    skipped: int
+    errors: tuple[CardImportFailure, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class SiteConnectorCharger:
+    """The charger a site connector belongs to."""
+
+    uuid: str
+    id: int
+    identity: str
+    connection_status: ConnectionStatus | str
+    status: ChargePointStatus | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SiteConnector(Connector):
+    """An item of ``GET /sites/{uuid}/connectors``: a ``Connector`` plus its ``charger``."""
+
+    charger: SiteConnectorCharger | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SiteGroup:
+    """A load-management group of a site (``GET /sites/{uuid}/groups``).
+
+    ``total_amps`` is the group's capacity; ``group_id`` the parent group (None for the
+    root); ``meter_id`` the external meter, if any. ``net_type`` and ``method`` are the
+    server's load-balancing settings, passed through as strings.
+    """
+
+    id: int
+    site_id: int
+    group_id: int | None = None
+    meter_id: int | None = None
+    total_amps: float | None = None
+    net_type: str | None = None
+    method: str | None = None
+    solar_additional_amps: float | None = None
+    solar_always_charge: bool | None = None
+    solar_always_charge_amps: float | None = None
+    smart_charging_charge_on_solar_export: bool | None = None
+    peak_shaving_enabled: bool | None = None
+    peak_shaving_threshold: float | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class GroupMeterPower:
+    """Power readings of a group meter: ``total`` and per phase."""
+
+    total: Reading = None
+    l1: Reading = None
+    l2: Reading = None
+    l3: Reading = None
+
+
+@attrs.frozen(kw_only=True)
+class GroupMeter:
+    """``GET /sites/{uuid}/groups/{id}/meter``: the group's external meter (404 when it has none)."""
+
+    uuid: str
+    id: int
+    type: str | None = None
+    latest_data: MeterLatestData | None = None
+    power: GroupMeterPower | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class SmartChargingSettings:
+    """A site's smart-charging settings (``GET``/``PUT /sites/{uuid}/smart-charging``).
+
+    ``off_peak_start``/``off_peak_end`` are local times of day in ``timezone`` (an IANA
+    name, None = the site's default). ``day_ahead_pricing_threshold`` is the price below
+    which charging runs under a ``manual`` strategy.
+    """
+
+    timezone: str | None = None
+    smart_charging: SmartChargingMode | str | bool | None = None
+    day_ahead_pricing_strategy: DayAheadPricingStrategy | str | None = None
+    day_ahead_pricing_threshold: float | None = None
+    day_ahead_pricing_smart_mode_price: float | None = None
+    off_peak_start: time | None = None
+    off_peak_end: time | None = None
