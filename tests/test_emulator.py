@@ -113,7 +113,7 @@ async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
 
 
 def test_public_names_are_exported_sorted() -> None:
-    assert testing.__all__ == ["Fault", "LoggedRequest", "PlugchoiceEmulator"]
+    assert testing.__all__ == ["ActionRecord", "Fault", "LoggedRequest", "PlugchoiceEmulator"]
     assert testing.__all__ == sorted(testing.__all__)
 
 
@@ -147,6 +147,7 @@ async def test_stop_closes_keep_alive_connections(emu: PlugchoiceEmulator) -> No
         ({"token": ""}, "tokens"),
         ({"rate_limit": -1}, "rate_limit"),
         ({"rate_period": 0.0}, "rate_period"),
+        ({"token_ttl": 0.0}, "token_ttl"),
     ],
 )
 def test_invalid_settings_are_rejected(kwargs: dict[str, Any], match: str) -> None:
@@ -184,7 +185,10 @@ def test_fleet_looks_like_the_api() -> None:
     assert [c["id"] for c in chargers] == list(range(1, 2001))
     assert len({c["uuid"] for c in chargers}) == len({c["identity"] for c in chargers}) == 2000
     assert all(UUID4.fullmatch(c["uuid"]) for c in chargers)
-    assert all(re.fullmatch(r"\d{6}", c["pincode"]) for c in chargers)
+    # pincode only with the sensitive permission: every 7th charger is shared without it
+    assert all(("pincode" in c) == c["permissions"]["sensitive"] for c in chargers)
+    assert [c["id"] for c in chargers if not c["permissions"]["sensitive"]] == list(range(7, 2001, 7))
+    assert all(re.fullmatch(r"\d{6}", c["pincode"]) for c in chargers if "pincode" in c)
 
     share = {s: sum(c["connection_status"] == s for c in chargers) / 2000 for s in ("online", "offline", "never_seen")}
     assert 0.74 < share["online"] < 0.86
@@ -254,7 +258,7 @@ async def test_unknown_route_is_404_and_wrong_method_is_405(
     assert body["message"]
     async with session.delete(f"{emu.base_url}/chargers/{emu.uuids[0]}") as response:
         assert response.status == 405
-        assert response.headers["Allow"] == "GET, HEAD"
+        assert response.headers["Allow"] == "GET, PUT, HEAD"
         assert (await response.json())["message"].startswith("The DELETE method is not supported")
 
 

@@ -6,12 +6,17 @@ It depends on aiohttp and orjson only. Quick start::
 
     async with PlugchoiceEmulator(chargers=50, rate_limit=100) as emu:
         emu.add_fault(Fault("status", status=503, headers={"Retry-After": "1"}))
-        ...  # point the client at emu.base_url with emu.token; inspect emu.requests
+        ...  # point the client at emu.base_url with emu.token; inspect emu.requests and emu.actions
+
+Every endpoint of the API reference is served (chargers, actions, settings, metering, transactions, logs, sites,
+teams) with state that commands change (``emu.actions`` records them; ``emu.set_action_behaviour`` makes a charger
+reject, stay silent or answer late), and ``POST emu.oauth_url`` grants OAuth tokens to ``emu.issue_client(...)``.
 
 From a shell: ``python -m plugchoice_async.testing --chargers 500 --port 8080``.
 """
 
 from ._faults import Fault
 from ._server import LoggedRequest, PlugchoiceEmulator
+from ._state import ActionRecord
 
-__all__ = ["Fault", "LoggedRequest", "PlugchoiceEmulator"]
+__all__ = ["ActionRecord", "Fault", "LoggedRequest", "PlugchoiceEmulator"]

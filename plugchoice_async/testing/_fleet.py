@@ -12,17 +12,31 @@ import random
 import time
 from typing import Any, NamedTuple
 
-__all__ = ["REFERENCE_EPOCH", "format_timestamp", "generate_chargers", "generate_user"]
+__all__ = [
+    "DAY",
+    "REFERENCE_EPOCH",
+    "format_timestamp",
+    "generate_chargers",
+    "generate_user",
+    "parse_timestamp",
+    "random_uuid",
+]
 
 #: The generated fleet's "now": 2026-01-10T12:00:00Z.
 REFERENCE_EPOCH = calendar.timegm((2026, 1, 10, 12, 0, 0, 0, 0, 0))
 
-_DAY = 86_400
+_DAY = DAY = 86_400
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.000000Z"
 
 
 def format_timestamp(epoch: float) -> str:
     """Format epoch seconds like the API does: ``2026-01-10T01:14:32.000000Z`` (UTC, whole seconds)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(epoch))
+    return time.strftime(_TIMESTAMP_FORMAT, time.gmtime(epoch))
+
+
+def parse_timestamp(stamp: str) -> int:
+    """The epoch seconds of a timestamp written by :func:`format_timestamp`."""
+    return calendar.timegm(time.strptime(stamp, _TIMESTAMP_FORMAT))
 
 
 def random_uuid(rng: random.Random) -> str:
@@ -221,14 +235,16 @@ def _charger(rng: random.Random, charger_id: int, uuid: str, identity: str, mode
     }
 
 
-def generate_chargers(count: int, seed: int) -> dict[str, dict[str, Any]]:
-    """Generate ``count`` Get Charger documents, keyed by uuid, in fleet order (ids 1..count)."""
+def generate_chargers(
+    count: int, seed: int | str, *, first_id: int = 1, first_connector_id: int = 1
+) -> dict[str, dict[str, Any]]:
+    """Generate ``count`` Get Charger documents, keyed by uuid, in fleet order (ids ``first_id`` on)."""
     rng = random.Random(seed)
     fleet: dict[str, dict[str, Any]] = {}
     identities: set[str] = set()
-    next_connector_id = 1
+    next_connector_id = first_connector_id
     models = rng.choices(_MODELS, _MODEL_WEIGHTS, k=count)
-    for charger_id, model in enumerate(models, start=1):
+    for charger_id, model in enumerate(models, start=first_id):
         uuid = random_uuid(rng)
         while uuid in fleet:  # pragma: no cover - 122 random bits
             uuid = random_uuid(rng)

@@ -8,9 +8,12 @@ Every request goes through one pipeline, in this order:
 4. faults: the first queued :class:`Fault` matching the request, else the random ``error_rate`` errors;
 5. the route table: a handler, or 404 / 405.
 
-Route handlers are small methods registered in :meth:`PlugchoiceEmulator._add_routes`; the helpers
-:func:`json_response`, :meth:`PlugchoiceEmulator._not_found` and :meth:`PlugchoiceEmulator._simple_page`
-are shared by all of them.
+``POST /oauth/token`` (at the server root, not under ``/api/v3``) skips steps 2 and 3, as Passport's endpoint
+needs no bearer token; faults still apply to it (match it with ``path="/oauth/token"``).
+
+Route handlers live in one module per area (``_routes_chargers``, ``_routes_metering``, ``_routes_sites``,
+``_oauth``) over the shared :class:`~._state.State`; the answers' helpers (JSON, Laravel's errors and validation)
+are in ``_web`` and the three paginator shapes in ``_pagination``.
 """
 
 from __future__ import annotations
@@ -22,18 +25,23 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import islice
 from types import TracebackType
-from typing import Any, Self, TypeVar
-from urllib.parse import urlencode
+from typing import Any, Self
 
 import orjson
 from aiohttp import web
 
 from ._faults import Fault, FaultQueue, html_error_page, json_error_body
-from ._fleet import REFERENCE_EPOCH, format_timestamp, generate_chargers, generate_user
+from ._fleet import REFERENCE_EPOCH
+from ._history import charger_transaction
+from ._oauth import OAUTH_PATH, OAuthServer
 from ._ratelimit import FixedWindowLimiter
 from ._router import Router
+from ._routes_chargers import ChargerRoutes
+from ._routes_metering import MeteringRoutes
+from ._routes_sites import SiteRoutes, TeamRoutes
+from ._state import BEHAVIOURS, ActionRecord, Behaviour, State
+from ._web import json_response, message_response
 
 __all__ = ["LoggedRequest", "PlugchoiceEmulator", "json_response"]
 
@@ -41,17 +49,10 @@ _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v3"
 _REDACTED = "<redacted>"
-_JSON = "application/json"
-_LIST_OMITS = frozenset(("pincode", "connectors"))
-_PER_PAGE = 25
-_MAX_PER_PAGE = 100
-_CHARGER_NOT_FOUND = json_error_body(404, "No query results for model [App\\Models\\Charger].")
 _UNAUTHENTICATED = json_error_body(401)
 _TOO_MANY_ATTEMPTS = json_error_body(429)
 # stop() lets in-flight requests finish for this long, then cancels them (aiohttp waits twice: at most ~1 s).
 _SHUTDOWN_TIMEOUT = 0.5
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +72,6 @@ class LoggedRequest:
     headers: dict[str, str]
 
 
-def json_response(status: int, body: bytes) -> web.Response:
-    """An ``application/json`` answer with an already serialized body."""
-    return web.Response(status=status, body=body, content_type=_JSON)
-
-
 def _bearer_token(authorization: str | None) -> str | None:
     if authorization is None or authorization[:7].lower() != "bearer ":
         return None
@@ -84,13 +80,6 @@ def _bearer_token(authorization: str | None) -> str | None:
 
 def _redacted(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: _REDACTED if name.lower() == "authorization" else value for name, value in headers.items()}
-
-
-def _int_param(query: Mapping[str, str], name: str, default: int) -> int:
-    try:
-        return int(query[name])
-    except (KeyError, ValueError):
-        return default
 
 
 class PlugchoiceEmulator:
@@ -109,9 +98,22 @@ class PlugchoiceEmulator:
     directly, call :meth:`invalidate` so the cached JSON is rebuilt. Observations: ``requests``,
     ``max_in_flight``, ``rate_limited``; :meth:`reset_stats` clears them.
 
-    ``clock`` drives the rate-limit windows and ``LoggedRequest.at`` (inject a fake one to step time);
-    ``X-RateLimit-Reset`` maps it to epoch seconds with the offset between ``time.time()`` and the
-    clock taken at construction.
+    Around the fleet: ``teams`` and ``sites`` of the account (about one site per 20 chargers, 80% of the chargers
+    on one), and another owner's chargers (``foreign_uuids``, site ``foreign_site_uuid``, team ``foreign_team_uuid``)
+    that answer 403 on every route. Every 7th charger (ids 7, 14, ...) lacks the ``sensitive`` permission, so its
+    document has no ``pincode``; ``pincodes`` has every charger's. Transactions, meter values, logs and settings
+    of a charger are generated on first use (the same seed gives the same data).
+
+    Commands (``actions/*``) are applied to the state as a charger would (see :meth:`set_action_behaviour`) and
+    recorded in ``actions``. OAuth: :meth:`issue_client` registers a client for ``POST oauth_url``; the access
+    tokens it grants (``token_grants`` counts them) are accepted until ``token_ttl`` seconds of ``clock`` pass or
+    :meth:`expire_tokens`.
+
+    ``clock`` drives the rate-limit windows, ``LoggedRequest.at`` and OAuth expiry (inject a fake one to step
+    time); ``X-RateLimit-Reset`` maps it to epoch seconds with the offset between ``time.time()`` and the
+    clock taken at construction. That mapping (never before the fleet's reference instant, 2026-01-10 12:00 UTC)
+    is also the "now" of the timestamps written by commands and :meth:`set_charger`, so stepping a fake clock
+    an hour lets a started session charge for an hour.
     """
 
     def __init__(
@@ -127,6 +129,7 @@ class PlugchoiceEmulator:
         port: int = 0,
         latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        token_ttl: float = 3600.0,
     ) -> None:
         if chargers < 0:
             raise ValueError(f"chargers must not be negative, got {chargers}")
@@ -135,12 +138,12 @@ class PlugchoiceEmulator:
             raise ValueError("tokens must not be empty")
         if rate_limit is not None and rate_limit < 0:
             raise ValueError(f"rate_limit must be None or at least 0, got {rate_limit}")
+        if token_ttl <= 0:
+            raise ValueError(f"token_ttl must be positive, got {token_ttl}")
         if rate_period <= 0:
             raise ValueError(f"rate_period must be positive, got {rate_period}")
 
         self.token = token
-        self.chargers: dict[str, dict[str, Any]] = generate_chargers(chargers, seed)
-        self.user: dict[str, Any] = generate_user(seed)
         self.rate_limit = rate_limit
         self.rate_period = rate_period
         self.latency = latency
@@ -154,17 +157,18 @@ class PlugchoiceEmulator:
         self._port = port
         self._clock = clock
         self._wall_offset = time.time() - clock()
+        self._state = State(chargers, seed, self._now)
+        self._oauth = OAuthServer(seed, clock, token_ttl)
         self._error_rng = random.Random(f"plugchoice-errors:{seed}")
         self._faults = FaultQueue()
         self._limiter = FixedWindowLimiter()
         self._in_flight = 0
         self._next_seq = 0
         self._log: dict[int, LoggedRequest | None] = {}  # arrival order; None while in flight
-        self._documents: dict[str, bytes] = {}  # uuid -> serialized {"data": charger}
-        self._list_items: dict[str, bytes] = {}  # uuid -> serialized list item
         self._runner: web.ServerRunner | None = None
         self._base_url: str | None = None
-        self._router = Router()
+        self._router = Router()  # paths under /api/v3
+        self._root_router = Router()  # paths at the root (OAuth)
         self._add_routes()
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -184,6 +188,7 @@ class PlugchoiceEmulator:
         port = runner.addresses[0][1]
         host = f"[{self._host}]" if ":" in self._host else self._host
         self._base_url = f"http://{host}:{port}{API_PREFIX}"
+        self._root_url = f"http://{host}:{port}"
 
     async def stop(self) -> None:
         """Stop serving and close every connection (requests still in flight after about a second are cut off)."""
@@ -210,12 +215,124 @@ class PlugchoiceEmulator:
             raise RuntimeError("the emulator has not been started")
         return self._base_url
 
+    @property
+    def oauth_url(self) -> str:
+        """``http://<host>:<port>/oauth/token`` (only while running)."""
+        self.base_url  # noqa: B018 - raises when not started
+        return self._root_url + OAUTH_PATH
+
     # -- state and observations ------------------------------------------------------------------
+
+    @property
+    def chargers(self) -> dict[str, dict[str, Any]]:
+        """uuid -> Get Charger document, in fleet order (the answers themselves: see :meth:`invalidate`)."""
+        return self._state.chargers
+
+    @chargers.setter
+    def chargers(self, chargers: dict[str, dict[str, Any]]) -> None:
+        self._state.chargers = chargers
+        self._state.invalidate()
+
+    @property
+    def user(self) -> dict[str, Any]:
+        """The account behind the tokens, as ``GET /user`` shows it."""
+        return self._state.user
+
+    @user.setter
+    def user(self, user: dict[str, Any]) -> None:
+        self._state.user = user
 
     @property
     def uuids(self) -> list[str]:
         """Charger uuids in fleet order."""
         return list(self.chargers)
+
+    @property
+    def foreign_uuids(self) -> list[str]:
+        """Uuids of another owner's chargers: every route of theirs answers 403 (they are not in ``uuids``)."""
+        return list(self._state.world.foreign_chargers)
+
+    @property
+    def foreign_site_uuid(self) -> str:
+        """The other owner's site (403)."""
+        return str(self._state.world.foreign_site["uuid"])
+
+    @property
+    def foreign_team_uuid(self) -> str:
+        """The other owner's team (403)."""
+        return str(self._state.world.foreign_team["uuid"])
+
+    @property
+    def pincodes(self) -> dict[str, str]:
+        """uuid -> pincode of every charger, including those whose document hides it (for attaching to a site)."""
+        return self._state.pincodes
+
+    @property
+    def sites(self) -> dict[str, dict[str, Any]]:
+        """The account's sites: uuid -> site record (live: edits show in the answers)."""
+        return self._state.world.sites
+
+    @property
+    def teams(self) -> dict[str, dict[str, Any]]:
+        """The account's teams: uuid -> the ``GET /teams`` item."""
+        return self._state.world.teams
+
+    def site_chargers(self, site_uuid: str) -> list[str]:
+        """The uuids of the chargers on a site, in the order they joined it."""
+        return list(self._state.site_members(site_uuid))
+
+    def transactions(self, uuid: str) -> list[dict[str, Any]]:
+        """A charger's transactions as ``GET /chargers/{c}/transactions`` shows them, oldest first."""
+        charger = self.chargers[uuid]
+        return [charger_transaction(tx, charger) for tx in self._state.history(uuid).transactions]
+
+    @property
+    def actions(self) -> list[ActionRecord]:
+        """Every command that reached a charger (passed validation), in order; clear it with ``actions.clear()``."""
+        return self._state.actions
+
+    def set_action_behaviour(self, uuid: str, behaviour: Behaviour | None) -> None:
+        """How a charger answers ``actions/*`` from now on.
+
+        ``"accept"``: apply and answer the charger's status (``Accepted``, or ``Rejected`` when it cannot, e.g. a
+        start on a busy connector); ``"reject"``: answer ``Rejected``, change nothing; ``"offline"``: answer 504
+        "The charger did not respond in time." and change nothing; ``"slow"``: apply, then answer that 504 all
+        the same. None restores the default: ``"accept"`` when online, ``"offline"`` otherwise.
+        """
+        if uuid not in self.chargers:
+            raise KeyError(uuid)
+        if behaviour is None:
+            self._state.behaviours.pop(uuid, None)
+        elif behaviour not in BEHAVIOURS:
+            raise ValueError(f"unknown behaviour {behaviour!r}; expected one of {list(BEHAVIOURS)}")
+        else:
+            self._state.behaviours[uuid] = behaviour
+
+    # -- OAuth -----------------------------------------------------------------------------------
+
+    def issue_client(self, client_id: str, client_secret: str) -> None:
+        """Register an OAuth client for the client credentials and refresh token grants."""
+        self._oauth.issue_client(client_id, client_secret)
+
+    @property
+    def token_ttl(self) -> float:
+        """Lifetime of the access tokens granted from now on, in seconds of ``clock`` (``expires_in``)."""
+        return self._oauth.token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError(f"token_ttl must be positive, got {seconds}")
+        self._oauth.token_ttl = seconds
+
+    @property
+    def token_grants(self) -> int:
+        """How many access tokens ``POST /oauth/token`` granted."""
+        return self._oauth.grants
+
+    def expire_tokens(self) -> None:
+        """Make every access token granted so far invalid (401); refresh tokens keep working."""
+        self._oauth.expire()
 
     @property
     def requests(self) -> list[LoggedRequest]:
@@ -251,7 +368,7 @@ class PlugchoiceEmulator:
         touched, unless given explicitly. Raises ``KeyError`` for an unknown uuid or connector number.
         """
         charger = self.chargers[uuid]
-        stamp = format_timestamp(max(time.time(), REFERENCE_EPOCH))
+        stamp = self._state.stamp()
         changes: list[tuple[dict[str, Any], Mapping[str, Any]]] = []
         if connectors:
             by_number = {connector["connector_id"]: connector for connector in charger["connectors"]}
@@ -269,12 +386,11 @@ class PlugchoiceEmulator:
 
     def invalidate(self, uuid: str | None = None) -> None:
         """Forget the cached JSON of one charger (or of all): needed after editing ``chargers`` directly."""
-        if uuid is None:
-            self._documents.clear()
-            self._list_items.clear()
-        else:
-            self._documents.pop(uuid, None)
-            self._list_items.pop(uuid, None)
+        self._state.invalidate(uuid)
+
+    def _now(self) -> float:
+        """Epoch seconds by ``clock``, never before the fleet's reference instant."""
+        return max(self._clock() + self._wall_offset, REFERENCE_EPOCH)
 
     # -- the pipeline ----------------------------------------------------------------------------
 
@@ -312,26 +428,17 @@ class PlugchoiceEmulator:
                 )
 
     async def _answer(self, request: web.BaseRequest, now: float) -> tuple[web.StreamResponse, int]:
-        token = _bearer_token(request.headers.get("Authorization"))
-        if token is None or token not in self._tokens:
-            return json_response(401, _UNAUTHENTICATED), 401
-
-        headers: dict[str, str] = {}
-        limit = self.rate_limit
-        if limit is not None:
-            decision = self._limiter.hit(token, now, limit, self.rate_period)
-            headers["X-RateLimit-Limit"] = str(limit)
-            headers["X-RateLimit-Remaining"] = str(decision.remaining)
-            if not decision.allowed:
-                self.rate_limited += 1
-                headers["Retry-After"] = str(math.ceil(decision.window_end - now))
-                headers["X-RateLimit-Reset"] = str(math.ceil(decision.window_end + self._wall_offset))
-                response = json_response(429, _TOO_MANY_ATTEMPTS)
-                response.headers.update(headers)
-                return response, 429
-
         path = request.path
         relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else None
+        headers: dict[str, str] = {}
+        if path != OAUTH_PATH:  # Passport's token endpoint takes no bearer token and is not throttled here
+            key = self._rate_key(request, now)
+            if key is None:
+                return json_response(401, _UNAUTHENTICATED), 401
+            refused = self._throttle(key, now, headers)
+            if refused is not None:
+                return refused, 429
+
         fault = self._faults.take(request.method, path if relative is None else relative)
         if fault is not None:
             if fault.kind == "html":  # the proxy in front answers: no application headers
@@ -360,6 +467,33 @@ class PlugchoiceEmulator:
             return self._truncate(request, response), response.status
         return response, response.status
 
+    def _rate_key(self, request: web.BaseRequest, now: float) -> str | None:
+        """Who the request counts against: its static token, or the OAuth client of a valid access token."""
+        token = _bearer_token(request.headers.get("Authorization"))
+        if token is None:
+            return None
+        if token in self._tokens:
+            return token
+        client = self._oauth.client_of(token, now)
+        return None if client is None else f"oauth-client:{client}"
+
+    def _throttle(self, key: str, now: float, headers: dict[str, str]) -> web.Response | None:
+        """Count the request in its window and set the rate headers; the 429 answer when it is over the limit."""
+        limit = self.rate_limit
+        if limit is None:
+            return None
+        decision = self._limiter.hit(key, now, limit, self.rate_period)
+        headers["X-RateLimit-Limit"] = str(limit)
+        headers["X-RateLimit-Remaining"] = str(decision.remaining)
+        if decision.allowed:
+            return None
+        self.rate_limited += 1
+        headers["Retry-After"] = str(math.ceil(decision.window_end - now))
+        headers["X-RateLimit-Reset"] = str(math.ceil(decision.window_end + self._wall_offset))
+        response = json_response(429, _TOO_MANY_ATTEMPTS)
+        response.headers.update(headers)
+        return response
+
     @staticmethod
     def _drop(request: web.BaseRequest) -> web.StreamResponse:
         """Close the connection without answering (FIN, no bytes).
@@ -384,96 +518,30 @@ class PlugchoiceEmulator:
         return web.Response(status=204)
 
     async def _route(self, request: web.BaseRequest, relative: str | None) -> web.Response:
-        if relative is not None:
-            found = self._router.resolve(request.method, relative)
-            if found.handler is not None:
-                return await found.handler(request, found.params)
-            if found.allowed:
-                route = request.path.lstrip("/")
-                message = (
-                    f"The {request.method} method is not supported for route {route}. "
-                    f"Supported methods: {', '.join(found.allowed)}."
-                )
-                response = json_response(405, json_error_body(405, message))
-                response.headers["Allow"] = ", ".join(found.allowed)
-                return response
-        return self._not_found(f"The route {request.path.lstrip('/')} could not be found.")
-
-    # -- shared helpers for handlers -------------------------------------------------------------
-
-    @staticmethod
-    def _not_found(message: str) -> web.Response:
-        return json_response(404, json_error_body(404, message))
-
-    @staticmethod
-    def _simple_page(request: web.BaseRequest, rows: Iterable[_T], encode: Callable[[_T], bytes]) -> web.Response:
-        """Laravel's simple paginator (``links.last`` null, no totals) over ``rows``, ``page``/``per_page``.
-
-        Page links are absolute, built from the request's host, and keep the other query parameters.
-        """
-        query = request.query
-        page = _int_param(query, "page", 1)
-        if page < 1:
-            page = 1
-        per_page = min(max(_int_param(query, "per_page", _PER_PAGE), 1), _MAX_PER_PAGE)
-        offset = (page - 1) * per_page
-        window = list(islice(rows, offset, offset + per_page + 1))
-        items = [encode(row) for row in window[:per_page]]
-
-        path = f"{request.scheme}://{request.host}{request.path}"
-        others = [(name, value) for name, value in query.items() if name != "page"]
-
-        def url(number: int) -> str:
-            return f"{path}?{urlencode([*others, ('page', number)])}"
-
-        rest = orjson.dumps(
-            {
-                "links": {
-                    "first": url(1),
-                    "last": None,
-                    "prev": url(page - 1) if page > 1 else None,
-                    "next": url(page + 1) if len(window) > per_page else None,
-                },
-                "meta": {
-                    "current_page": page,
-                    "current_page_url": url(page),
-                    "from": offset + 1 if items else None,
-                    "path": path,
-                    "per_page": per_page,
-                    "to": offset + len(items) if items else None,
-                },
-            }
-        )
-        return json_response(200, b'{"data":[' + b",".join(items) + b"]," + rest[1:])
+        router, path = (self._router, relative) if relative is not None else (self._root_router, request.path)
+        found = router.resolve(request.method, path)
+        if found.handler is not None:
+            return await found.handler(request, found.params)
+        if found.allowed:
+            route = request.path.lstrip("/")
+            message = (
+                f"The {request.method} method is not supported for route {route}. "
+                f"Supported methods: {', '.join(found.allowed)}."
+            )
+            response = message_response(405, message)
+            response.headers["Allow"] = ", ".join(found.allowed)
+            return response
+        return message_response(404, f"The route {request.path.lstrip('/')} could not be found.")
 
     # -- routes ----------------------------------------------------------------------------------
 
     def _add_routes(self) -> None:
-        add = self._router.add
-        add("GET", "/user", self._get_user)
-        add("GET", "/chargers", self._list_chargers)
-        add("GET", "/chargers/{uuid}", self._get_charger)
+        """``GET /user`` and the charger routes first (the hot path), then every other area."""
+        state = self._state
+        self._router.add("GET", "/user", self._get_user)
+        for group in (ChargerRoutes(state), MeteringRoutes(state), SiteRoutes(state), TeamRoutes(state)):
+            group.register(self._router)
+        self._root_router.add("POST", OAUTH_PATH, self._oauth.token)
 
     async def _get_user(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        return json_response(200, orjson.dumps({"data": self.user}))
-
-    async def _list_chargers(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        return self._simple_page(request, self.chargers.items(), self._list_item)
-
-    async def _get_charger(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        uuid = params["uuid"]
-        charger = self.chargers.get(uuid)
-        if charger is None:
-            return json_response(404, _CHARGER_NOT_FOUND)
-        body = self._documents.get(uuid)
-        if body is None:
-            body = self._documents[uuid] = orjson.dumps({"data": charger})
-        return json_response(200, body)
-
-    def _list_item(self, row: tuple[str, dict[str, Any]]) -> bytes:
-        uuid, charger = row
-        body = self._list_items.get(uuid)
-        if body is None:
-            item = {name: value for name, value in charger.items() if name not in _LIST_OMITS}
-            body = self._list_items[uuid] = orjson.dumps(item)
-        return body
+        return json_response(200, orjson.dumps({"data": self._state.user}))

@@ -1,0 +1,387 @@
+"""The emulator's mutable model: the fleet, the world around it, per-charger history and settings, and the effect
+of every command a charger can be sent (start, stop, restart, limits and profiles, lock).
+
+Route handlers read and change it; the emulator exposes parts of it. Charger documents are the answers themselves:
+change one in place, then :meth:`State.invalidate` it so its cached JSON is rebuilt.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._fleet import format_timestamp, generate_chargers, generate_user
+from ._history import History, Transaction, phases_of
+from ._world import World, build_world
+
+__all__ = ["ActionRecord", "Behaviour", "ChargerSettings", "State"]
+
+#: How a charger answers commands: apply and accept; reject (no change); stay silent (504, no change); or apply
+#: the command but answer too late (504 after the change).
+Behaviour = Literal["accept", "reject", "offline", "slow"]
+BEHAVIOURS: tuple[Behaviour, ...] = ("accept", "reject", "offline", "slow")
+
+_NON_SENSITIVE_EVERY = 7  # every 7th charger (ids 7, 14, ...) is shared without the sensitive permission
+_STARTABLE = frozenset(("Available", "Preparing", "Finishing"))
+_LIST_OMITS = frozenset(("pincode", "connectors"))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """A command that reached a charger (it passed validation), and what came of it.
+
+    ``outcome`` is the status answered (``"Accepted"``, ``"Rejected"``, ``"Unknown"``) or ``"Timeout"`` for a 504;
+    ``applied`` tells whether the charger's state changed (a ``"slow"`` charger applies and still times out).
+    """
+
+    uuid: str
+    action: str  # start, stop, restart, charge-limit, charging-profile, clear-charging-profile
+    body: dict[str, Any]
+    outcome: str
+    applied: bool
+
+
+@dataclass(slots=True)
+class ChargerSettings:
+    """The settings endpoints' state of one charger, and its charging profiles."""
+
+    locked: bool
+    plug_charge: bool
+    card_uid: str | None
+    public: dict[str, Any]
+    profiles: list[dict[str, Any]] = field(default_factory=list)
+    base_max_current: Any = None  # max_current before the first profile
+
+
+class State:
+    """Everything the routes serve, generated from the seed (the per-charger parts on first use)."""
+
+    def __init__(self, chargers: int, seed: int, now: Callable[[], float]) -> None:
+        self.seed = seed
+        self.now = now  # epoch seconds, the emulator's "now"
+        self.chargers: dict[str, dict[str, Any]] = generate_chargers(chargers, seed)
+        self.user: dict[str, Any] = generate_user(seed)
+        self.pincodes: dict[str, str] = {}
+        for uuid, charger in self.chargers.items():
+            self.pincodes[uuid] = charger["pincode"]
+            if charger["id"] % _NON_SENSITIVE_EVERY == 0:
+                del charger["pincode"]
+                charger["permissions"] = {"basic": True, "sensitive": False, "full": False}
+        self.world: World = build_world(self.chargers, self.user, seed)
+        self.documents: dict[str, bytes] = {}  # uuid -> serialized {"data": charger}
+        self.list_items: dict[str, bytes] = {}  # uuid -> serialized list item
+        self.actions: list[ActionRecord] = []
+        self.behaviours: dict[str, Behaviour] = {}
+        self._histories: dict[str, History] = {}
+        self._settings: dict[str, ChargerSettings] = {}
+        self._next_transaction_id = 100 * (chargers + 10) + 1
+        self._next_card_id = 1
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def epoch(self) -> int:
+        return int(self.now())
+
+    def stamp(self) -> str:
+        return format_timestamp(self.now())
+
+    def invalidate(self, uuid: str | None = None) -> None:
+        """Forget the cached JSON of one charger (or of all)."""
+        if uuid is None:
+            self.documents.clear()
+            self.list_items.clear()
+        else:
+            self.documents.pop(uuid, None)
+            self.list_items.pop(uuid, None)
+
+    def list_item(self, charger: dict[str, Any]) -> dict[str, Any]:
+        """The charger as ``GET /chargers`` lists it: no pincode, no connectors."""
+        return {name: value for name, value in charger.items() if name not in _LIST_OMITS}
+
+    def history(self, uuid: str) -> History:
+        """The charger's history, generated on first use."""
+        history = self._histories.get(uuid)
+        if history is None:
+            history = self._histories[uuid] = History.generate(self.chargers[uuid], self.seed)
+        return history
+
+    def settings(self, uuid: str) -> ChargerSettings:
+        """The charger's settings, generated on first use."""
+        settings = self._settings.get(uuid)
+        if settings is None:
+            charger = self.chargers[uuid]
+            rng = random.Random(f"plugchoice-settings:{self.seed}:{uuid}")
+            plug_charge = rng.random() < 0.1
+            code = f"{rng.getrandbits(24):06X}"
+            team = self.world.teams.get(self.world.charger_team.get(uuid, ""), {})
+            public = {
+                "enabled": rng.random() < 0.2,
+                "price_per_kwh": rng.choice((29, 35, 39, 45)),
+                "start_fee": rng.choice((0, 0, 50, 100)),
+                "currency": "EUR",
+                "public_code": code,
+                "public_url": f"https://app.plugchoice.com/charge/{code}",
+                "preauth_amount": 2500,
+                "limits": {"max_price_per_kwh": 150, "max_start_fee": 500},
+                "connect": {"has_account": True, "onboarding_complete": True, "team_name": team.get("name")},
+                "billing": {
+                    "plan": "percentage",
+                    "fee_percent": 10,
+                    "ac_price": 0,
+                    "dc_price": 0,
+                    "subscription_active": False,
+                    "has_payment_method": True,
+                },
+            }
+            settings = self._settings[uuid] = ChargerSettings(
+                locked=charger["status"] == "Unavailable",
+                plug_charge=plug_charge,
+                card_uid=f"{rng.getrandbits(32):08X}" if plug_charge else None,
+                public=public,
+                base_max_current=charger["max_current"],
+            )
+        return settings
+
+    def behaviour(self, uuid: str) -> Behaviour:
+        """How the charger answers commands: as set, else ``"offline"`` unless it is online."""
+        behaviour = self.behaviours.get(uuid)
+        if behaviour is not None:
+            return behaviour
+        return "accept" if self.chargers[uuid]["connection_status"] == "online" else "offline"
+
+    def site_of(self, uuid: str) -> dict[str, Any] | None:
+        site_uuid = self.world.charger_site.get(uuid)
+        return None if site_uuid is None else self.world.sites.get(site_uuid)
+
+    def site_members(self, site_uuid: str) -> Iterator[str]:
+        """The uuids of the chargers on a site (that still exist)."""
+        chargers = self.chargers
+        return (uuid for uuid in self.world.site_chargers.get(site_uuid, ()) if uuid in chargers)
+
+    def chargers_count(self, site_uuid: str) -> int:
+        return sum(1 for _ in self.site_members(site_uuid))
+
+    def next_card_id(self) -> int:
+        number = self._next_card_id
+        self._next_card_id += 1
+        return number
+
+    @staticmethod
+    def connector(charger: dict[str, Any], number: int) -> dict[str, Any] | None:
+        connectors: list[dict[str, Any]] = charger["connectors"]
+        return next((connector for connector in connectors if connector["connector_id"] == number), None)
+
+    def _touch(self, uuid: str, *connectors: dict[str, Any], **changes: Any) -> None:
+        charger = self.chargers[uuid]
+        stamp = self.stamp()
+        for connector in connectors:
+            connector["updated_at"] = stamp
+        charger.update(changes)
+        charger["updated_at"] = stamp
+        self.invalidate(uuid)
+
+    # -- commands: each answers the charger's status ------------------------------------------------
+
+    def start(self, uuid: str, connector_id: int, id_tag: str) -> str:
+        """RemoteStartTransaction: the connector charges in a new session."""
+        charger = self.chargers[uuid]
+        connector = self.connector(charger, connector_id)
+        if connector is None or connector["status"] not in _STARTABLE or self.settings(uuid).locked:
+            return "Rejected"
+        history = self.history(uuid)
+        now = self.epoch()
+        stale = history.active_on(connector_id)  # left open by a set_charger() edit: close it
+        if stale is not None:
+            stale.close(now, "Other")
+        phases = phases_of(connector)
+        amps = self._effective_limit(uuid, connector)
+        watts = amps * 230 * phases if phases else float(amps) * 400
+        tx = Transaction(
+            self._next_transaction_id,
+            charger["id"],
+            connector_id,
+            connector["id"],
+            id_tag,
+            history.register(connector_id, now) or 0,
+            now,
+            watts,
+            updated=now,
+        )
+        self._next_transaction_id += 1
+        history.transactions.append(tx)
+        history.record_values(tx, now, "Transaction.Begin")
+        history.log(
+            now,
+            "StartTransaction",
+            {"connectorId": connector_id, "idTag": id_tag, "meterStart": tx.meter_start},
+            {"transactionId": tx.id, "idTagInfo": {"status": "Accepted"}},
+            destination="centralsystem",
+        )
+        connector["status"] = "Charging" if amps > 0 else "SuspendedEVSE"
+        self._touch(uuid, connector)
+        return "Accepted"
+
+    def stop(self, uuid: str, transaction_id: int | None) -> str:
+        """RemoteStopTransaction: the session (the charger's active one when not named) ends."""
+        history = self.history(uuid)
+        active = [tx for tx in history.transactions if tx.active]
+        if transaction_id is not None:
+            active = [tx for tx in active if tx.id == transaction_id]
+        if not active:
+            return "Rejected"
+        self._close(uuid, active[0], "Remote")
+        return "Accepted"
+
+    def _close(self, uuid: str, tx: Transaction, reason: str) -> None:
+        history = self.history(uuid)
+        now = self.epoch()
+        tx.close(now, reason)
+        history.record_values(tx, now, "Transaction.End")
+        history.log(
+            now,
+            "StopTransaction",
+            {"transactionId": tx.id, "meterStop": tx.meter_stop, "reason": reason},
+            {"idTagInfo": {"status": "Accepted"}},
+            destination="centralsystem",
+        )
+        connector = self.connector(self.chargers[uuid], tx.connector_id)
+        if connector is not None:
+            connector["status"] = "Unavailable" if self.settings(uuid).locked else "Available"
+            self._touch(uuid, connector)
+
+    def restart(self, uuid: str) -> str:
+        """Reset: running sessions end (SoftReset) and the charger comes back Available (Unavailable if locked)."""
+        for tx in [tx for tx in self.history(uuid).transactions if tx.active]:
+            self._close(uuid, tx, "SoftReset")
+        status = "Unavailable" if self.settings(uuid).locked else "Available"
+        charger = self.chargers[uuid]
+        for connector in charger["connectors"]:
+            connector.update(status=status, error="NoError", error_info=None, vendor_error_code=None)
+        stamp = self.stamp()
+        changes: dict[str, Any] = {"status": status, "error": "NoError", "error_info": None, "vendor_error_code": None}
+        if charger["connection_status"] == "online":
+            changes.update(last_connection_at=stamp, last_heartbeat_at=stamp)
+        self._touch(uuid, *charger["connectors"], **changes)
+        return "Accepted"
+
+    def set_lock(self, uuid: str, locked: bool) -> None:
+        """ChangeAvailability: locked makes the charger and its idle connectors Unavailable; unlocked, Available."""
+        self.settings(uuid).locked = locked
+        charger = self.chargers[uuid]
+        if charger["connection_status"] == "never_seen":
+            return
+        history = self.history(uuid)
+        touched = []
+        for connector in charger["connectors"]:
+            if history.active_on(connector["connector_id"]) is not None:
+                continue  # availability changes once the session ends
+            if locked or connector["status"] == "Unavailable":
+                connector["status"] = "Unavailable" if locked else "Available"
+                touched.append(connector)
+        self._touch(uuid, *touched, status="Unavailable" if locked else "Available")
+
+    # -- charging profiles: the highest stack level sets the limit --------------------------------
+
+    def charge_limit(self, uuid: str, connector_id: int, limit: float, stack_level: int) -> str:
+        """A TxDefaultProfile of ``limit`` amperes at ``stack_level`` (replacing one at the same level)."""
+        charger = self.chargers[uuid]
+        if connector_id and self.connector(charger, connector_id) is None:
+            return "Rejected"
+        profile = {
+            "id": None,
+            "connector_id": connector_id,
+            "stack_level": stack_level,
+            "purpose": "TxDefaultProfile",
+            "unit": "A",
+            "limit": limit,
+            "number_phases": None,
+        }
+        self._store_profile(uuid, profile)
+        return "Accepted"
+
+    def set_profile(self, uuid: str, connector_id: int, profile: dict[str, Any]) -> str:
+        """SetChargingProfile from a validated ``charging_profile`` body."""
+        charger = self.chargers[uuid]
+        if connector_id and self.connector(charger, connector_id) is None:
+            return "Rejected"
+        purpose = profile["charging_profile_purpose"]
+        if purpose == "TxProfile":
+            running = self.history(uuid).active_on(connector_id) if connector_id else None
+            wanted = profile.get("transaction_id")
+            if running is None or (wanted is not None and wanted != running.id):
+                return "Rejected"  # a TxProfile needs the session it is for
+        schedule = profile["charging_schedule"]
+        first = schedule["charging_schedule_period"][0]
+        stored = {
+            "id": profile["charging_profile_id"],
+            "connector_id": connector_id,
+            "stack_level": profile["stack_level"],
+            "purpose": purpose,
+            "unit": schedule["charging_rate_unit"],
+            "limit": first["limit"],
+            "number_phases": first.get("number_phases"),
+        }
+        self._store_profile(uuid, stored)
+        return "Accepted"
+
+    def clear_profiles(
+        self, uuid: str, profile_id: int | None, connector_id: int | None, purpose: str | None, stack_level: int | None
+    ) -> str:
+        """ClearChargingProfile: drop the profiles matching every criterion given; Unknown when none does."""
+        settings = self.settings(uuid)
+        criteria = {"id": profile_id, "connector_id": connector_id, "purpose": purpose, "stack_level": stack_level}
+        wanted = {name: value for name, value in criteria.items() if value is not None}
+        keep = [p for p in settings.profiles if any(p[name] != value for name, value in wanted.items())]
+        if len(keep) == len(settings.profiles):
+            return "Unknown"
+        settings.profiles = keep
+        self._apply_profiles(uuid)
+        return "Accepted"
+
+    def _store_profile(self, uuid: str, profile: dict[str, Any]) -> None:
+        settings = self.settings(uuid)
+        same = ("connector_id", "stack_level", "purpose")
+        settings.profiles = [
+            p
+            for p in settings.profiles
+            if not (profile["id"] is not None and p["id"] == profile["id"])
+            and any(p[name] != profile[name] for name in same)
+        ]
+        settings.profiles.append(profile)
+        self._apply_profiles(uuid)
+
+    def _profile_amps(self, profile: dict[str, Any], charger: dict[str, Any]) -> float:
+        if profile["unit"] != "W":
+            return float(profile["limit"])
+        phases = profile["number_phases"] or max((phases_of(c) for c in charger["connectors"]), default=3) or 3
+        return float(profile["limit"]) / (230 * phases)
+
+    def _effective_limit(self, uuid: str, connector: dict[str, Any]) -> float:
+        """The current a connector may draw: its rating capped by the winning profile."""
+        rating = float(connector.get("max_amperage") or 32)
+        max_current = self.chargers[uuid].get("max_current")
+        return min(rating, float(max_current)) if max_current is not None else rating
+
+    def _apply_profiles(self, uuid: str) -> None:
+        """Show the winning profile's limit as max_current, and pause (or resume) charging at 0 A."""
+        settings = self.settings(uuid)
+        charger = self.chargers[uuid]
+        if settings.profiles:
+            winner = max(enumerate(settings.profiles), key=lambda item: (item[1]["stack_level"], item[0]))[1]
+            amps = round(self._profile_amps(winner, charger), 1)
+            limit: Any = int(amps) if amps.is_integer() else amps
+        else:
+            limit = settings.base_max_current
+        history = self.history(uuid)
+        touched = []
+        for connector in charger["connectors"]:
+            running = history.active_on(connector["connector_id"]) is not None
+            if running and limit == 0 and connector["status"] == "Charging":
+                connector["status"] = "SuspendedEVSE"
+                touched.append(connector)
+            elif running and limit != 0 and connector["status"] == "SuspendedEVSE":
+                connector["status"] = "Charging"
+                touched.append(connector)
+        self._touch(uuid, *touched, max_current=limit)
