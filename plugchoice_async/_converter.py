@@ -54,6 +54,7 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
+from ._fast_structure import can_generate, make_fast_structure_fn
 from ._http import unwrap
 from .exceptions import ResponseValidationError
 from .models import (
@@ -396,8 +397,16 @@ def make_converter(*, forbid_extra_keys: bool = False, detailed_validation: bool
 
 
 fast: Final = make_converter()
+# Production only: plain models get generated functions that read each key once (see _fast_structure).
+fast.register_structure_hook_factory(
+    lambda t: can_generate(t) and t not in _FIELD_RULES and t not in _OCPP_ANSWERS,
+    lambda t: make_fast_structure_fn(t, fast),
+)
 detailed: Final = make_converter(detailed_validation=True)
 strict: Final = make_converter(forbid_extra_keys=True, detailed_validation=True)
+
+
+_fast_hooks: dict[Any, Callable[[Any, Any], Any]] = {}  # skips cattrs' dispatch on the hot path
 
 
 class StructureError(Exception):
@@ -425,8 +434,11 @@ def structure(data: Any, cls: type[T]) -> T:
     whose message names every failing field path.
     """
     inner = unwrap(data)
+    hook = _fast_hooks.get(cls)
+    if hook is None:
+        hook = _fast_hooks[cls] = fast.get_structure_hook(cls)
     try:
-        return fast.structure(inner, cls)
+        return hook(inner, cls)  # type: ignore[no-any-return]
     except Exception as fast_exc:  # cattrs raises many kinds; all are explained below
         try:
             detailed.structure(inner, cls)

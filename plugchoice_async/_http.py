@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import attrs
 import orjson
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from .exceptions import (
     APIStatusError,
@@ -51,12 +52,13 @@ _STATUS_CLASSES: Final[dict[int, type[APIStatusError]]] = {
 }
 
 _MAX_TEXT: Final = 200
+_CASE_INSENSITIVE: Final = (CIMultiDict, CIMultiDictProxy)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     """Look a header up case-insensitively (aiohttp's headers already are; plain dicts in tests are not)."""
     value = headers.get(name)
-    if value is None:
+    if value is None and not isinstance(headers, _CASE_INSENSITIVE):
         lowered = name.lower()
         for key, val in headers.items():
             if key.lower() == lowered:

@@ -35,6 +35,18 @@ _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 logger: Final = logging.getLogger("plugchoice_async")
 
 
+def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    # ``total`` and ``connect`` in aiohttp count time queued for a pooled connection. Ours
+    # never queue there: the semaphore admits at most as many requests as the pool holds
+    # (and the rate limiter is waited for before), so these clocks start when we send.
+    # A read timeout at least as long as the total can never fire first: leave it out, which
+    # spares aiohttp re-arming a timer on every chunk received.
+    read = timeout.read
+    if read is not None and timeout.total is not None and read >= timeout.total:
+        read = None
+    return aiohttp.ClientTimeout(total=timeout.total, connect=None, sock_connect=timeout.connect, sock_read=read)
+
+
 def default_user_agent() -> str:
     """``plugchoice-async/<version> python/<x.y.z> aiohttp/<version>``."""
     return f"plugchoice-async/{__version__} python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
@@ -86,6 +98,8 @@ class AiohttpTransport:
                 max_concurrency = connector_limit
         self._base = base_url.rstrip("/")
         base = URL(self._base)
+        self._base_url = base
+        self._base_path = base.raw_path.rstrip("/")
         self._origin = f"{base.scheme}://{base.raw_authority}"
         self._headers = {
             "Authorization": f"Bearer {token}",
@@ -93,9 +107,7 @@ class AiohttpTransport:
             "User-Agent": user_agent or default_user_agent(),
         }
         self._timeout = timeout or Timeout()
-        self._client_timeout = aiohttp.ClientTimeout(
-            total=None, connect=None, sock_connect=self._timeout.connect, sock_read=self._timeout.read
-        )
+        self._client_timeout = _client_timeout(self._timeout)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
@@ -151,9 +163,7 @@ class AiohttpTransport:
         clone.__dict__.update(self.__dict__)
         if timeout is not None:
             clone._timeout = timeout
-            clone._client_timeout = aiohttp.ClientTimeout(
-                total=None, connect=None, sock_connect=timeout.connect, sock_read=timeout.read
-            )
+            clone._client_timeout = _client_timeout(timeout)
         if retry is not None:
             clone._retry = retry
         return clone
@@ -167,6 +177,10 @@ class AiohttpTransport:
             connector = aiohttp.TCPConnector(limit=shared.max_concurrency, limit_per_host=0)
             shared.session = aiohttp.ClientSession(
                 connector=connector,
+                headers=self._headers,
+                # Token-authenticated API: cookies are neither needed nor wanted (and the
+                # jar's per-request filtering is a measurable cost on bulk work).
+                cookie_jar=aiohttp.DummyCookieJar(),
                 trace_configs=list(shared.trace_configs) or None,
                 json_serialize=lambda obj: orjson.dumps(obj).decode(),
             )
@@ -183,6 +197,9 @@ class AiohttpTransport:
 
     # -- requests -------------------------------------------------------------
     def _resolve(self, path: str) -> tuple[URL, str]:
+        if path.startswith("/") and "?" not in path:
+            # with_path on the parsed base skips re-parsing a whole URL string per request
+            return self._base_url.with_path(self._base_path + path, encoded=True), path
         if path.startswith("/"):
             return URL(self._base + path, encoded=True), path
         if path.startswith(self._origin + "/"):
@@ -264,20 +281,19 @@ class AiohttpTransport:
             headers: Mapping[str, str] | None = None
             try:
                 try:
-                    async with asyncio.timeout(self._timeout.total):
-                        async with session.request(
-                            method,
-                            url,
-                            params=params,
-                            data=body,
-                            headers=self._request_headers(body),
-                            allow_redirects=False,
-                            timeout=self._client_timeout,
-                        ) as resp:
-                            raw = await resp.read()
-                            status = resp.status
-                            headers = resp.headers
-                            content_type = resp.headers.get("Content-Type")
+                    async with session.request(
+                        method,
+                        url,
+                        params=params,
+                        data=body,
+                        headers=self._request_headers(body),
+                        allow_redirects=False,
+                        timeout=self._client_timeout,
+                    ) as resp:
+                        raw = await resp.read()
+                        status = resp.status
+                        headers = resp.headers
+                        content_type = headers.get("Content-Type")
                 except aiohttp.ConnectionTimeoutError as exc:
                     raise APITimeoutError(
                         "timed out connecting to the server", method=method, path=path, request_sent=False
@@ -286,7 +302,7 @@ class AiohttpTransport:
                     raise APIConnectionError(
                         f"cannot connect: {exc.os_error or exc}", method=method, path=path, request_sent=False
                     ) from exc
-                except TimeoutError as exc:  # aiohttp's socket read timeout, or our total per attempt
+                except TimeoutError as exc:  # aiohttp's socket read timeout, or the total per attempt
                     raise APITimeoutError("timed out waiting for the answer", method=method, path=path) from exc
                 except (aiohttp.ClientError, OSError) as exc:
                     raise APIConnectionError(
@@ -321,10 +337,12 @@ class AiohttpTransport:
             )
         return decode_json(raw, method=method, path=path, status=status, content_type=content_type)
 
-    def _request_headers(self, body: bytes | None) -> Mapping[str, str]:
-        if body is None:
-            return self._headers
-        return {**self._headers, **_JSON_HEADERS}
+    def _request_headers(self, body: bytes | None) -> Mapping[str, str] | None:
+        # A session we created carries the auth headers itself (cheaper per request);
+        # a borrowed one gets them on every request and is never modified.
+        if self._shared.owns_session:
+            return None if body is None else _JSON_HEADERS
+        return self._headers if body is None else {**self._headers, **_JSON_HEADERS}
 
     def _emit(self, event: RequestEvent) -> None:
         for hook in self._shared.hooks:

@@ -1,0 +1,86 @@
+"""Memory: peak RSS fetching 10,000 chargers, and RSS after 1 vs 5 watch rounds.
+
+    python benchmarks/bench_memory.py [--chargers 10000] [--watch-chargers 2000]
+
+The emulator runs in its own process, so only the client's memory is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import resource
+import sys
+
+from plugchoice_async import Charger, PlugchoiceClient
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from _servers import emulator_process
+
+TOKEN = "bench-token"
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def uuids_of(client: PlugchoiceClient) -> list[str]:
+    return [c.uuid async for c in client.chargers.list(per_page=100)]
+
+
+async def fetch_all(base_url: str) -> tuple[int, float, float]:
+    async with PlugchoiceClient(TOKEN, base_url=base_url, rate_limit=None) as client:
+        uuids = await uuids_of(client)
+        before = rss_mib()
+        results = await client.chargers.get_many(uuids)
+        assert all(isinstance(r, Charger) for r in results)
+        return len(results), before, peak_mib()
+
+
+async def watch_rounds(base_url: str, rounds: int) -> list[float]:
+    samples: list[float] = []
+    async with PlugchoiceClient(TOKEN, base_url=base_url, rate_limit=None) as client:
+        uuids = await uuids_of(client)
+        async for update in client.chargers.watch(uuids, interval=0):
+            assert not update.failures
+            del update
+            gc.collect()
+            samples.append(rss_mib())
+            if len(samples) == rounds:
+                break
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chargers", type=int, default=10_000)
+    parser.add_argument("--watch-chargers", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    start = rss_mib()
+    with emulator_process(args.chargers, token=TOKEN) as base_url:
+        n, before, peak = asyncio.run(fetch_all(base_url))
+    print(f"Memory (client process only; RSS at start {start:.1f} MiB)")
+    print(f"peak RSS fetching {n} chargers with get_many: {peak:.1f} MiB (RSS before the fetch {before:.1f} MiB)")
+    with emulator_process(args.watch_chargers, token=TOKEN) as base_url:
+        samples = asyncio.run(watch_rounds(base_url, args.rounds))
+    growth = samples[-1] - samples[0]
+    print(
+        f"watch over {args.watch_chargers} chargers, RSS after each round: "
+        + ", ".join(f"{s:.1f}" for s in samples)
+        + f" MiB; round {args.rounds} - round 1 = {growth:+.1f} MiB"
+    )
+    flat = growth <= max(2.0, 0.05 * samples[0])
+    print("watch memory:", "flat" if flat else "GROWING")
+    return 0 if flat else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
