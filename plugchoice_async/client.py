@@ -17,7 +17,7 @@ from ._stats import ClientStats, RequestEvent
 from ._transport import AiohttpTransport
 from ._types import Timeout
 from .exceptions import ConfigurationError
-from .resources import Chargers, Users
+from .resources import Chargers, Sites, Teams, Users
 
 __all__ = ["DEFAULT_BASE_URL", "PlugchoiceClient"]
 
@@ -132,9 +132,13 @@ class PlugchoiceClient:
     def _wire(self, transport: AiohttpTransport) -> None:
         self._transport = transport
         self.chargers: Chargers = Chargers(transport)
-        """Chargers: ``get``, ``list``."""
+        """Chargers: get, list, get_many, watch, update, history; ``.actions``, ``.settings``, ``.connectors``."""
         self.user: Users = Users(transport)
         """The authenticated user: ``get``."""
+        self.sites: Sites = Sites(transport)
+        """Sites (locations): chargers, connectors, transactions, cards, group meters."""
+        self.teams: Teams = Teams(transport)
+        """Teams: their chargers, sites and transactions."""
 
     @classmethod
     def _from_transport(cls, transport: AiohttpTransport) -> PlugchoiceClient:

@@ -1,6 +1,11 @@
 """Resource namespaces: thin, typed methods over the one request path."""
 
+from .actions import ChargerActions
 from .chargers import Chargers
+from .connectors import Connectors
+from .settings import ChargerSettings
+from .sites import Sites
+from .teams import Teams
 from .users import Users
 
-__all__ = ["Chargers", "Users"]
+__all__ = ["ChargerActions", "ChargerSettings", "Chargers", "Connectors", "Sites", "Teams", "Users"]

@@ -17,6 +17,9 @@ from ..exceptions import PlugchoiceError
 from ..models.chargers import Charger
 from ..models.fleet import ChargerFailure, FleetUpdate, StatusChange
 from ._base import Resource
+from .actions import ChargerActions
+from .connectors import Connectors
+from .settings import ChargerSettings
 from ._ids import uuid_segment
 from ._watch import WatchedState, diff, watched_state
 
