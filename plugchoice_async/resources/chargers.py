@@ -17,11 +17,11 @@ from ..exceptions import PlugchoiceError
 from ..models.chargers import Charger
 from ..models.fleet import ChargerFailure, FleetUpdate, StatusChange
 from ._base import Resource
+from ._ids import uuid_segment
+from ._watch import WatchedState, diff, watched_state
 from .actions import ChargerActions
 from .connectors import Connectors
 from .settings import ChargerSettings
-from ._ids import uuid_segment
-from ._watch import WatchedState, diff, watched_state
 
 __all__ = ["Chargers"]
 
@@ -34,6 +34,12 @@ class Chargers(Resource):
     def __init__(self, transport: Transport, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         super().__init__(transport)
         self._sleep = sleep
+        self.actions = ChargerActions(transport)
+        """Live OCPP commands: start, stop, restart, set_charge_limit, set/clear charging profiles."""
+        self.settings = ChargerSettings(transport)
+        """Charger settings: lock, socket lock, plug & charge, public charging."""
+        self.connectors = Connectors(transport)
+        """Connectors: update, latest meter value, power usage."""
 
     async def get(self, charger: str | uuid.UUID) -> Charger:
         """``GET /chargers/{uuid}``: one charger with its connectors.
