@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import gc
 import resource
+import subprocess
 import sys
 
 from plugchoice_async import Charger, PlugchoiceClient
@@ -63,12 +64,24 @@ def main() -> int:
     parser.add_argument("--chargers", type=int, default=10_000)
     parser.add_argument("--watch-chargers", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--part", choices=("fetch", "watch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.part is None:  # each part in a fresh process, so neither sees the other's peak
+        print("Memory (client process only)")
+        for part in ("fetch", "watch"):
+            done = subprocess.run([sys.executable, __file__, "--part", part, *sys.argv[1:]], check=False)
+            if done.returncode:
+                return done.returncode
+        return 0
     start = rss_mib()
-    with emulator_process(args.chargers, token=TOKEN) as base_url:
-        n, before, peak = asyncio.run(fetch_all(base_url))
-    print(f"Memory (client process only; RSS at start {start:.1f} MiB)")
-    print(f"peak RSS fetching {n} chargers with get_many: {peak:.1f} MiB (RSS before the fetch {before:.1f} MiB)")
+    if args.part == "fetch":
+        with emulator_process(args.chargers, token=TOKEN) as base_url:
+            n, before, peak = asyncio.run(fetch_all(base_url))
+        print(
+            f"peak RSS fetching {n} chargers with get_many: {peak:.1f} MiB "
+            f"(interpreter + SDK at start {start:.1f} MiB, before the fetch {before:.1f} MiB)"
+        )
+        return 0
     with emulator_process(args.watch_chargers, token=TOKEN) as base_url:
         samples = asyncio.run(watch_rounds(base_url, args.rounds))
     growth = samples[-1] - samples[0]

@@ -1,11 +1,14 @@
 """plugchoice_async: the asyncio SDK for the Plugchoice charger-management API v3."""
 
+import logging as _logging
+
 from ._pagination import AsyncPager, Page
 from ._ratelimit import FixedWindowLimiter, RateLimit, RateLimiter, Ticket
 from ._retry import RetryBudget, RetryPolicy
 from ._stats import ClientStats, RequestEvent
 from ._types import Timeout
 from ._version import __version__
+from .auth import OAuthClientCredentials, OAuthRefreshToken
 from .client import DEFAULT_BASE_URL, PlugchoiceClient
 from .exceptions import (
     APIConnectionError,
@@ -40,6 +43,9 @@ from .models import (
 )
 from .models.fleet import ChargerFailure, FleetUpdate, StatusChange
 
+# A library logs, the application decides where to: no output unless it configures logging.
+_logging.getLogger("plugchoice_async").addHandler(_logging.NullHandler())
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "APIConnectionError",
@@ -67,6 +73,8 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "NotFoundError",
+    "OAuthClientCredentials",
+    "OAuthRefreshToken",
     "Page",
     "PermissionDeniedError",
     "PlugchoiceClient",

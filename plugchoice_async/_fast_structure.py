@@ -121,10 +121,8 @@ def make_fast_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[
             env[f"m{i}"], env[f"h{i}"], env[f"t{i}"] = members, conv.get_structure_hook(tp), tp
             fetch = f"o[{key}]" if not has_default else f"g({key})"
             lines.append(f"    {var} = {fetch}")
-            lines.append(
-                f"    {var} = m{i}.get({var}, {var}) if {var}.__class__ is str else "
-                f"({var} if {var} is None and {has_default} else h{i}({var}, t{i}))"
-            )
+            otherwise = f"({var} if {var} is None else h{i}({var}, t{i}))" if has_default else f"h{i}({var}, t{i})"
+            lines.append(f"    {var} = m{i}.get({var}, {var}) if {var}.__class__ is str else {otherwise}")
         elif inner is not None and has_default and field.default is None:
             lines.append(f"    {var} = g({key})")
             if inner in _SCALARS:

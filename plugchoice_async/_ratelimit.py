@@ -149,6 +149,12 @@ class FixedWindowLimiter:
             return max(0.0, self._window_end - now)
         return 0.0
 
+    def try_acquire(self) -> Ticket | None:
+        """A ticket at once if the budget allows it and nobody queues before us; else None (then ``acquire``)."""
+        if self._waiters:
+            return None
+        return self._try_take(self._clock())
+
     async def acquire(self) -> Ticket:
         """Wait (FIFO) until a request may be sent under the limit."""
         if not self._waiters:
@@ -213,6 +219,10 @@ class FixedWindowLimiter:
     # -- learning -------------------------------------------------------------
     async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> None:
         """Update the window from an answer's rate-limit headers (or a 429)."""
+        self.observe(ticket, status, headers)
+
+    def observe(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> None:
+        """``record`` without the coroutine: this limiter never waits to learn (the transport's fast path)."""
         if ticket.probe:
             self._probe_out = False
         if headers is None:

@@ -10,6 +10,7 @@ Every aiohttp error is translated here, once, into a ``PlugchoiceError``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import platform
 import time
@@ -22,12 +23,18 @@ import orjson
 from yarl import URL
 
 from ._http import decode_json, status_error
-from ._ratelimit import RateLimiter, Ticket
+from ._ratelimit import FixedWindowLimiter, RateLimiter, Ticket
 from ._retry import RetryBudget, RetryPolicy, RetryRun, retry_cause
 from ._stats import ClientStats, RequestEvent
-from ._types import Params, Timeout
+from ._types import Auth, Params, Timeout
 from ._version import __version__
-from .exceptions import APIConnectionError, APITimeoutError, PlugchoiceError, ResponseValidationError
+from .exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    PlugchoiceError,
+    ResponseValidationError,
+)
 
 __all__ = ["AiohttpTransport", "default_user_agent"]
 
@@ -47,9 +54,66 @@ def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=timeout.total, connect=None, sock_connect=timeout.connect, sock_read=read)
 
 
+def _translate(exc: BaseException, method: str, path: str) -> PlugchoiceError:
+    """One aiohttp/socket failure as the SDK's exception (``request_sent`` False only when provable)."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return APITimeoutError("timed out connecting to the server", method=method, path=path, request_sent=False)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return APIConnectionError(
+            f"cannot connect: {exc.os_error or exc}", method=method, path=path, request_sent=False
+        )
+    if isinstance(exc, TimeoutError):  # aiohttp's socket read timeout, or the total per attempt
+        return APITimeoutError("timed out waiting for the answer", method=method, path=path)
+    return APIConnectionError(f"connection failed: {type(exc).__name__}: {exc}", method=method, path=path)
+
+
 def default_user_agent() -> str:
     """``plugchoice-async/<version> python/<x.y.z> aiohttp/<version>``."""
     return f"plugchoice-async/{__version__} python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
+
+
+class _Slots:
+    """A counting semaphore whose uncontended acquire is a plain call (no coroutine, no future).
+
+    ``asyncio.Semaphore`` creates a coroutine per acquire; on bulk work the transport takes
+    a slot thousands of times a second. Waiters queue FIFO; a released slot goes to the
+    next waiter that is still waiting.
+    """
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def try_take(self) -> bool:
+        """Take a slot now if one is free and nobody queues before us."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        """Wait for a slot (FIFO)."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.give()  # granted just as we were cancelled: pass it on
+            else:
+                self._waiters.remove(fut)
+            raise
+
+    def give(self) -> None:
+        """Release a slot to the next waiter, or back to the pool."""
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self._free += 1
 
 
 @attrs.define(eq=False)
@@ -58,7 +122,7 @@ class _Shared:
 
     session: aiohttp.ClientSession | None
     owns_session: bool
-    semaphore: asyncio.Semaphore
+    slots: _Slots
     max_concurrency: int
     limiter: RateLimiter | None
     budget: RetryBudget | None
@@ -75,7 +139,9 @@ class AiohttpTransport:
         self,
         *,
         base_url: str,
-        token: str,
+        token: str | None = None,
+        auth: Auth | None = None,
+        token_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: Timeout | None = None,
         retry: RetryPolicy | None = None,
@@ -101,20 +167,25 @@ class AiohttpTransport:
         self._base_url = base
         self._base_path = base.raw_path.rstrip("/")
         self._origin = f"{base.scheme}://{base.raw_authority}"
-        self._headers = {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": user_agent or default_user_agent(),
-        }
+        if (token is None) == (auth is None):
+            raise ValueError("give exactly one of token and auth")
+        self._auth = auth
+        self._token_url = token_url or f"{self._origin}/oauth/token"
+        self._token_headers = {"Accept": "application/json", "User-Agent": user_agent or default_user_agent()}
+        self._headers = dict(self._token_headers)
+        if token is not None:
+            self._headers["Authorization"] = f"Bearer {token}"
         self._timeout = timeout or Timeout()
         self._client_timeout = _client_timeout(self._timeout)
         self._retry = retry or RetryPolicy()
+        # The in-process limiter has synchronous fast paths; any other RateLimiter is awaited.
+        self._local_limiter = limiter if isinstance(limiter, FixedWindowLimiter) else None
         self._sleep = sleep
         self._clock = clock
         self._shared = _Shared(
             session=session,
             owns_session=session is None,
-            semaphore=asyncio.Semaphore(max_concurrency),
+            slots=_Slots(max_concurrency),
             max_concurrency=max_concurrency,
             limiter=limiter,
             budget=budget,
@@ -196,16 +267,21 @@ class AiohttpTransport:
             await shared.session.close()
 
     # -- requests -------------------------------------------------------------
-    def _resolve(self, path: str) -> tuple[URL, str]:
-        if path.startswith("/") and "?" not in path:
-            # with_path on the parsed base skips re-parsing a whole URL string per request
-            return self._base_url.with_path(self._base_path + path, encoded=True), path
+    def _shown_path(self, path: str) -> str:
+        """The path as errors and logs show it; refuses absolute URLs outside the API's origin."""
         if path.startswith("/"):
-            return URL(self._base + path, encoded=True), path
+            return path
         if path.startswith(self._origin + "/"):
-            url = URL(path, encoded=True)
-            return url, url.raw_path_qs
+            return URL(path, encoded=True).raw_path_qs
         raise ValueError(f"refusing to send the token to a URL outside {self._origin}: {path!r}")
+
+    def _url(self, path: str) -> URL:
+        if path.startswith("/"):
+            if "?" not in path:
+                # with_path on the parsed base skips re-parsing a whole URL string per request
+                return self._base_url.with_path(self._base_path + path, encoded=True)
+            return URL(self._base + path, encoded=True)
+        return URL(path, encoded=True)  # a pagination link, origin checked by _shown_path
 
     async def request(
         self,
@@ -217,11 +293,33 @@ class AiohttpTransport:
         action: bool = False,
     ) -> Any:
         """Send one request, retried as the policy allows; return the decoded JSON body."""
-        url, shown = self._resolve(path)
+        shown = self._shown_path(path)
         body = orjson.dumps(json) if json is not None else None
+        auth = self._auth
+        if auth is None:  # a static token: it travels in the headers already
+            return await self._send(method, path, shown, params, body, action, None)
+        used = await auth.authorization(self._fetch_token, self._token_url)
+        try:
+            return await self._send(method, path, shown, params, body, action, used)
+        except AuthenticationError:
+            # Refused before anything ran (auth middleware): safe to send once more with a new token.
+            await auth.refresh_after_401(used, self._fetch_token, self._token_url)
+            used = await auth.authorization(self._fetch_token, self._token_url)
+            return await self._send(method, path, shown, params, body, action, used)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        shown: str,
+        params: Params | None,
+        body: bytes | None,
+        action: bool,
+        authorization: str | None,
+    ) -> Any:
         budget = self._shared.budget
         try:
-            result = await self._attempt(method, url, shown, params, body, action)
+            result = await self._attempt(method, path, shown, params, body, action, authorization)
         except PlugchoiceError as exc:
             if self._retry.max_retries == 0 or not self._retry.is_retryable(exc, method):
                 raise
@@ -244,12 +342,32 @@ class AiohttpTransport:
         async def attempt() -> Any:
             if replay:
                 raise replay.pop()
-            return await self._attempt(method, url, shown, params, body, action)
+            return await self._attempt(method, path, shown, params, body, action, authorization)
 
         result = await run.retrying()(attempt)
         if budget is not None:
             budget.refund(run.spent)
         return result
+
+    async def _fetch_token(self, url: str, form: Mapping[str, str]) -> Any:
+        """POST a form to the OAuth token endpoint (no bearer, not rate-limited); the decoded answer."""
+        path = URL(url).path
+        try:
+            async with self._session().post(
+                url,
+                data=dict(form),
+                headers=self._token_headers,
+                allow_redirects=False,
+                timeout=self._client_timeout,
+            ) as resp:
+                raw = await resp.read()
+                status, headers = resp.status, resp.headers
+                content_type = headers.get("Content-Type")
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise _translate(exc, "POST", path) from exc
+        if status >= 300:
+            raise status_error(status, method="POST", path=path, headers=headers, body=raw, content_type=content_type)
+        return decode_json(raw, method="POST", path=path, status=status, content_type=content_type)
 
     def _count_retry(self, exc: BaseException, delay: float) -> None:
         self._shared.stats.count_retry(retry_cause(exc))
@@ -257,18 +375,29 @@ class AiohttpTransport:
     async def _attempt(
         self,
         method: str,
-        url: URL,
+        target: str,
         path: str,
         params: Params | None,
         body: bytes | None,
         action: bool,
+        authorization: str | None,
     ) -> Any:
         shared = self._shared
         session = self._session()
         stats = shared.stats
-        async with shared.semaphore:
+        slots = shared.slots
+        if not slots.try_take():
+            await slots.take()
+        try:
             ticket: Ticket | None = None
-            if shared.limiter is not None:
+            local = self._local_limiter
+            if local is not None:
+                ticket = local.try_acquire()
+                if ticket is None:
+                    waited_from = self._clock()
+                    ticket = await local.acquire()
+                    stats.limiter_wait += self._clock() - waited_from
+            elif shared.limiter is not None:
                 waited_from = self._clock()
                 ticket = await shared.limiter.acquire()
                 stats.limiter_wait += self._clock() - waited_from
@@ -276,17 +405,17 @@ class AiohttpTransport:
             stats.in_flight += 1
             if stats.in_flight > stats.peak_in_flight:
                 stats.peak_in_flight = stats.in_flight
-            started = self._clock()
+            started = self._clock() if shared.hooks else 0.0
             status: int | None = None
             headers: Mapping[str, str] | None = None
             try:
                 try:
                     async with session.request(
                         method,
-                        url,
+                        self._url(target),  # built only now: thousands of queued requests hold no URL objects
                         params=params,
                         data=body,
-                        headers=self._request_headers(body),
+                        headers=self._request_headers(body, authorization),
                         allow_redirects=False,
                         timeout=self._client_timeout,
                     ) as resp:
@@ -294,26 +423,19 @@ class AiohttpTransport:
                         status = resp.status
                         headers = resp.headers
                         content_type = headers.get("Content-Type")
-                except aiohttp.ConnectionTimeoutError as exc:
-                    raise APITimeoutError(
-                        "timed out connecting to the server", method=method, path=path, request_sent=False
-                    ) from exc
-                except aiohttp.ClientConnectorError as exc:
-                    raise APIConnectionError(
-                        f"cannot connect: {exc.os_error or exc}", method=method, path=path, request_sent=False
-                    ) from exc
-                except TimeoutError as exc:  # aiohttp's socket read timeout, or the total per attempt
-                    raise APITimeoutError("timed out waiting for the answer", method=method, path=path) from exc
-                except (aiohttp.ClientError, OSError) as exc:
-                    raise APIConnectionError(
-                        f"connection failed: {type(exc).__name__}: {exc}", method=method, path=path
-                    ) from exc
+                except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                    raise _translate(exc, method, path) from exc
             finally:
                 stats.in_flight -= 1
-                if ticket is not None and shared.limiter is not None:
-                    await shared.limiter.record(ticket, status, headers)
+                if ticket is not None:
+                    if local is not None:
+                        local.observe(ticket, status, headers)
+                    elif shared.limiter is not None:
+                        await shared.limiter.record(ticket, status, headers)
                 if shared.hooks:
                     self._emit(RequestEvent(method=method, path=path, status=status, elapsed=self._clock() - started))
+        finally:
+            slots.give()
         assert status is not None
         assert headers is not None
         if status >= 300:
@@ -337,12 +459,17 @@ class AiohttpTransport:
             )
         return decode_json(raw, method=method, path=path, status=status, content_type=content_type)
 
-    def _request_headers(self, body: bytes | None) -> Mapping[str, str] | None:
-        # A session we created carries the auth headers itself (cheaper per request);
+    def _request_headers(self, body: bytes | None, authorization: str | None) -> Mapping[str, str] | None:
+        # A session we created carries the fixed headers itself (cheaper per request);
         # a borrowed one gets them on every request and is never modified.
+        extra: dict[str, str] | None = None
+        if authorization is not None:
+            extra = {"Authorization": authorization}
+        if body is not None:
+            extra = {**extra, **_JSON_HEADERS} if extra else dict(_JSON_HEADERS)
         if self._shared.owns_session:
-            return None if body is None else _JSON_HEADERS
-        return self._headers if body is None else {**self._headers, **_JSON_HEADERS}
+            return extra
+        return {**self._headers, **extra} if extra else self._headers
 
     def _emit(self, event: RequestEvent) -> None:
         for hook in self._shared.hooks:

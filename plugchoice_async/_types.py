@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["Params", "Timeout", "Transport"]
+__all__ = ["Auth", "Params", "Timeout", "TokenFetcher", "Transport"]
 
 Params = Mapping[str, str | int | float]
 
@@ -58,4 +58,20 @@ class Transport(Protocol):
         action: bool = False,
     ) -> Any:
         """Send one request (with retries) and return its decoded JSON body (None when empty)."""
+        ...
+
+
+#: Sends a form to the OAuth token endpoint and returns the decoded JSON answer (the transport provides it).
+TokenFetcher = Callable[[str, Mapping[str, str]], Awaitable[Any]]
+
+
+class Auth(Protocol):
+    """Renewable credentials (OAuth): the transport asks for the header and reports 401s."""
+
+    async def authorization(self, fetch: TokenFetcher, token_url: str) -> str:
+        """The ``Authorization`` header value to send now (fetching a token when due)."""
+        ...
+
+    async def refresh_after_401(self, used: str, fetch: TokenFetcher, token_url: str) -> None:
+        """A request sent with ``used`` was answered 401: renew, unless that already happened."""
         ...

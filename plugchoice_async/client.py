@@ -15,7 +15,8 @@ from ._ratelimit import FixedWindowLimiter, RateLimit, RateLimiter
 from ._retry import RetryBudget, RetryPolicy
 from ._stats import ClientStats, RequestEvent
 from ._transport import AiohttpTransport
-from ._types import Timeout
+from ._types import Auth, Timeout
+from .auth import OAuthClientCredentials, OAuthRefreshToken
 from .exceptions import ConfigurationError
 from .resources import Chargers, Sites, Teams, Users
 
@@ -63,6 +64,8 @@ class PlugchoiceClient:
 
     Args:
         token: API token; defaults to ``$PLUGCHOICE_TOKEN``. Never logged or shown.
+        auth: OAuth2 credentials instead of a token (``OAuthClientCredentials`` or
+            ``OAuthRefreshToken``): tokens are fetched, refreshed before expiry and once on a 401.
         base_url: defaults to ``$PLUGCHOICE_BASE_URL`` or ``https://app.plugchoice.com/api/v3``.
             Plain ``http://`` is refused unless the host is loopback.
         session: an ``aiohttp.ClientSession`` to use; it is never closed by the client.
@@ -84,6 +87,7 @@ class PlugchoiceClient:
         self,
         token: str | None = None,
         *,
+        auth: OAuthClientCredentials | OAuthRefreshToken | Auth | None = None,
         base_url: str | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float | Timeout = _DEFAULT_TIMEOUT,
@@ -95,12 +99,20 @@ class PlugchoiceClient:
         trace_configs: Iterable[aiohttp.TraceConfig] = (),
         hooks: Iterable[Callable[[RequestEvent], None]] = (),
     ) -> None:
-        token = token if token is not None else os.environ.get("PLUGCHOICE_TOKEN")
-        if not token or not token.strip():
-            raise ConfigurationError(
-                "no API token: pass PlugchoiceClient(token=...) or set the PLUGCHOICE_TOKEN environment variable"
-            )
+        if auth is not None and token is not None:
+            raise ConfigurationError("give either token or auth, not both")
+        if auth is None:
+            token = token if token is not None else os.environ.get("PLUGCHOICE_TOKEN")
+            if not token or not token.strip():
+                raise ConfigurationError(
+                    "no API token: pass PlugchoiceClient(token=...) or auth=OAuthClientCredentials(...), "
+                    "or set the PLUGCHOICE_TOKEN environment variable"
+                )
+            token = token.strip()
         resolved_url = _check_base_url(base_url or os.environ.get("PLUGCHOICE_BASE_URL") or DEFAULT_BASE_URL)
+        token_url = getattr(auth, "token_url", None)
+        if token_url is not None:
+            _check_base_url(token_url)
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
         try:
@@ -116,7 +128,8 @@ class PlugchoiceClient:
             raise ConfigurationError(f"max_concurrency must be >= 1, got {max_concurrency}")
         transport = AiohttpTransport(
             base_url=resolved_url,
-            token=token.strip(),
+            token=token,
+            auth=auth,
             session=session,
             timeout=timeouts,
             retry=RetryPolicy(max_retries=max_retries),

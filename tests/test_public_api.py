@@ -35,6 +35,8 @@ EXPECTED = {
     "InternalServerError",
     "InvalidRequestError",
     "NotFoundError",
+    "OAuthClientCredentials",
+    "OAuthRefreshToken",
     "Page",
     "PermissionDeniedError",
     "PlugchoiceClient",
@@ -59,6 +61,7 @@ def test_all_is_exactly_the_public_names() -> None:
     assert set(plugchoice_async.__all__) == EXPECTED
     assert plugchoice_async.__all__ == sorted(plugchoice_async.__all__, key=lambda n: (n != "DEFAULT_BASE_URL", n))
     public = {n for n in dir(plugchoice_async) if not n.startswith("_")} - {
+        "auth",
         "client",
         "exceptions",
         "models",
