@@ -26,7 +26,12 @@ def test_iso_datetime() -> None:
 
 def test_query_builds_filters_sort_and_plain_params() -> None:
     params = query(
-        filters={"status": "active", "hide_insignificant": True, "connector_status": ChargePointStatus.CHARGING, "x": None},
+        filters={
+            "status": "active",
+            "hide_insignificant": True,
+            "connector_status": ChargePointStatus.CHARGING,
+            "x": None,
+        },
         sort="-started_at",
         allowed_sorts=frozenset({"started_at"}),
         limit=10,

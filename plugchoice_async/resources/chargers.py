@@ -1,4 +1,5 @@
-"""``client.chargers``: read chargers, one, many at once, or watched round by round."""
+"""``client.chargers``: read chargers (one, many at once, or watched round by round), update them, and read
+their history: transactions and their graphs, OCPP logs and meter values."""
 
 from __future__ import annotations
 
@@ -8,24 +9,56 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from datetime import UTC, datetime
-from typing import Final
+from datetime import UTC, date, datetime
+from typing import Any, Final, Literal
 
+from .._converter import structure_response
 from .._pagination import AsyncPager
 from .._types import Transport
-from ..exceptions import PlugchoiceError
-from ..models.chargers import Charger
+from ..exceptions import InvalidRequestError, PlugchoiceError
+from ..models._enums import (
+    Location,
+    LogDestination,
+    LogStatus,
+    Measurand,
+    Phase,
+    ReadingContext,
+    TransactionStatus,
+    UnitOfMeasure,
+)
+from ..models.chargers import Charger, ChargerSummary
 from ..models.fleet import ChargerFailure, FleetUpdate, StatusChange
+from ..models.logs import OcppLog
+from ..models.metering import MeterValue
+from ..models.transactions import Transaction, TransactionGraph
 from ._base import Resource
-from ._ids import uuid_segment
+from ._ids import path_segment, uuid_segment
+from ._params import iso_datetime, query, ymd_hms
 from ._watch import WatchedState, diff, watched_state
 from .actions import ChargerActions
-from .connectors import Connectors
+from .connectors import Connectors, check_choice, check_int, check_text
 from .settings import ChargerSettings
 
 __all__ = ["Chargers"]
 
 logger: Final = logging.getLogger("plugchoice_async")
+
+_TRANSACTION_STATUSES: Final = frozenset(s.value for s in TransactionStatus)
+_LOG_STATUSES: Final = frozenset(s.value for s in LogStatus)
+_LOG_DESTINATIONS: Final = frozenset(d.value for d in LogDestination)
+_LOG_SORTS: Final = frozenset({"created_at"})
+_ORDERS: Final = frozenset({"asc", "desc"})
+_MAX_LIMIT: Final = 10_000
+
+
+def _check_moment(name: str, value: object) -> datetime | date:
+    if not isinstance(value, date):  # a datetime is a date too
+        raise InvalidRequestError(f"{name} must be a datetime or a date, got {value!r}")
+    return value
+
+
+def _limit(limit: int | None) -> int | None:
+    return None if limit is None else check_int("limit", limit, minimum=1, maximum=_MAX_LIMIT)
 
 
 class Chargers(Resource):
@@ -47,7 +80,8 @@ class Chargers(Resource):
         Raises ``InvalidRequestError`` (a ``ValueError``) before sending anything
         when ``charger`` is not a UUID, and ``NotFoundError`` when it does not exist.
         """
-        return await self._get(f"/chargers/{uuid_segment(charger)}", Charger)
+        path = f"/chargers/{uuid_segment(charger)}"  # the bulk hot path: no helper layers
+        return structure_response(await self._transport.request("GET", path), Charger, method="GET", path=path)
 
     def list(self, *, per_page: int | None = None) -> AsyncPager[Charger]:
         """``GET /chargers``: every charger, paginated (items carry no connectors).
@@ -131,3 +165,154 @@ class Chargers(Resource):
                     "watch round %d took %.1f s, longer than the %.1f s interval", round_number, took, interval
                 )
             await self._sleep(max(0.0, interval - took))
+
+    # -- updates ------------------------------------------------------------------------------------
+
+    async def update(self, charger: str | uuid.UUID, *, reference: str | None) -> ChargerSummary:
+        """``PUT /chargers/{uuid}``: set the charger's ``reference`` (your own label; None clears it).
+
+        ``reference`` is at most 255 characters (``InvalidRequestError`` before sending otherwise).
+        Returns the short charger document; ``get`` the charger for its connectors and details.
+        """
+        path = f"/chargers/{uuid_segment(charger)}"
+        if reference is not None:
+            check_text("reference", reference, max_length=255, allow_empty=True)
+        return await self._send("PUT", path, ChargerSummary, json={"reference": reference})
+
+    # -- history ------------------------------------------------------------------------------------
+
+    def transactions(
+        self,
+        charger: str | uuid.UUID,
+        *,
+        status: Literal["active", "finished"] | TransactionStatus | None = None,
+        started_from: datetime | date | None = None,
+        stopped_until: datetime | date | None = None,
+        limit: int | None = None,
+    ) -> AsyncPager[Transaction]:
+        """``GET /chargers/{uuid}/transactions``: the charger's charging sessions, newest first.
+
+        Filters: ``status`` (``"active"`` running now, ``"finished"``), ``started_from`` (sessions
+        started at or after), ``stopped_until`` (sessions stopped at or before); datetimes are sent
+        as ISO 8601 UTC (naive ones are taken as UTC). ``limit`` (1-10000) is the page size.
+
+        ``await`` it for the first page, ``async for`` it for every session (pages fetched as
+        needed). Arguments are checked here, before anything is sent.
+        """
+        path = f"/chargers/{uuid_segment(charger)}/transactions"
+        filters = {
+            "status": None if status is None else check_choice("status", status, _TRANSACTION_STATUSES),
+            "started_from": None if started_from is None else iso_datetime(_check_moment("started_from", started_from)),
+            "stopped_until": (
+                None if stopped_until is None else iso_datetime(_check_moment("stopped_until", stopped_until))
+            ),
+        }
+        params = query(filters=filters, limit=_limit(limit))
+        return AsyncPager(self._transport, path, Transaction, params=params)
+
+    async def active_transaction(self, charger: str | uuid.UUID, *, connector: int | None = None) -> Transaction | None:
+        """The session running on the charger now, or None (``filter[status]=active&limit=1``).
+
+        With ``connector`` (the 1-based number), the session running on that connector: the active
+        sessions are walked and matched on ``Transaction.connector``. Use it after a
+        ``ChargerTimeoutError`` from ``actions.start`` to learn whether the session started.
+        """
+        if connector is None:
+            page = await self.transactions(charger, status=TransactionStatus.ACTIVE, limit=1)
+            return page.items[0] if page.items else None
+        number = check_int("connector", connector, minimum=1)
+        async for tx in self.transactions(charger, status=TransactionStatus.ACTIVE):
+            if tx.connector is not None and tx.connector.connector_id == number:
+                return tx
+        return None
+
+    async def transaction_graph(self, charger: str | uuid.UUID, transaction_id: int) -> TransactionGraph:
+        """``GET /chargers/{uuid}/transactions/{id}/graph``: energy, current and voltage series of one session."""
+        number = check_int("transaction_id", transaction_id, minimum=0)
+        path = f"/chargers/{uuid_segment(charger)}/transactions/{path_segment(number)}/graph"
+        return await self._get(path, TransactionGraph)
+
+    def logs(
+        self,
+        charger: str | uuid.UUID,
+        *,
+        method: str | None = None,
+        status: Literal["pending", "done", "failed"] | LogStatus | None = None,
+        destination: Literal["centralsystem", "charger"] | LogDestination | None = None,
+        hide_insignificant: bool | None = None,
+        date_from: datetime | date | None = None,
+        date_to: datetime | date | None = None,
+        sort: Literal["created_at", "-created_at"] | None = None,
+        per_page: int | None = None,
+    ) -> AsyncPager[OcppLog]:
+        """``GET /chargers/{uuid}/logs``: the OCPP messages exchanged with the charger.
+
+        Filters: ``method`` (the OCPP action, e.g. ``"StartTransaction"``), ``status``,
+        ``destination`` (``"charger"``: commands sent to it; ``"centralsystem"``: messages from it),
+        ``hide_insignificant`` (leave out heartbeats and meter values), ``date_from``/``date_to``
+        (ISO 8601 UTC). ``sort`` is ``"-created_at"`` (newest first, the server's default) or
+        ``"created_at"``. ``await`` for the first page, ``async for`` for every entry.
+        """
+        path = f"/chargers/{uuid_segment(charger)}/logs"
+        if method is not None:
+            check_text("method", method, max_length=255)
+        if hide_insignificant is not None and not isinstance(hide_insignificant, bool):
+            raise InvalidRequestError(f"hide_insignificant must be True or False, got {hide_insignificant!r}")
+        filters = {
+            "method": method,
+            "status": None if status is None else check_choice("status", status, _LOG_STATUSES),
+            "destination": None if destination is None else check_choice("destination", destination, _LOG_DESTINATIONS),
+            "hide_insignificant": hide_insignificant,
+            "date_from": None if date_from is None else iso_datetime(_check_moment("date_from", date_from)),
+            "date_to": None if date_to is None else iso_datetime(_check_moment("date_to", date_to)),
+        }
+        if per_page is not None:
+            check_int("per_page", per_page, minimum=1)
+        params = query(filters=filters, sort=sort, allowed_sorts=_LOG_SORTS, per_page=per_page)
+        return AsyncPager(self._transport, path, OcppLog, params=params)
+
+    def meter_values(
+        self,
+        charger: str | uuid.UUID,
+        *,
+        date_from: datetime | date,
+        date_to: datetime | date,
+        context: ReadingContext | str | None = None,
+        measurand: Measurand | str | None = None,
+        phase: Phase | str | None = None,
+        location: Location | str | None = None,
+        unit: UnitOfMeasure | str | None = None,
+        limit: int | None = None,
+        order_by: Literal["asc", "desc"] | None = None,
+    ) -> AsyncPager[MeterValue]:
+        """``GET /chargers/{uuid}/metervalues``: the stored OCPP samples between ``date_from`` and ``date_to``.
+
+        Both bounds are required and sent as ``Y-m-d H:i:s`` in UTC (naive datetimes are UTC; a
+        date is its midnight); ``date_from`` must not be after ``date_to``. Optional filters select
+        samples by ``context``, ``measurand``, ``phase``, ``location`` and ``unit`` (exact values);
+        ``limit`` (1-10000) is the page size and ``order_by`` ``"asc"`` (oldest first) or ``"desc"``.
+        ``await`` for the first page, ``async for`` for every sample.
+        """
+        path = f"/chargers/{uuid_segment(charger)}/metervalues"
+        start = ymd_hms(_check_moment("date_from", date_from))
+        end = ymd_hms(_check_moment("date_to", date_to))
+        if start > end:  # same fixed-width format: text order is time order
+            raise InvalidRequestError(f"date_from ({start} UTC) must not be after date_to ({end} UTC)")
+        selectors: dict[str, Any] = {
+            "context": context,
+            "measurand": measurand,
+            "phase": phase,
+            "location": location,
+            "unit": unit,
+        }
+        for name, value in selectors.items():
+            if value is not None:
+                check_text(name, getattr(value, "value", value), max_length=255)
+        params = query(
+            date_from=start,
+            date_to=end,
+            **selectors,
+            limit=_limit(limit),
+            order_by=None if order_by is None else check_choice("order_by", order_by, _ORDERS),
+        )
+        return AsyncPager(self._transport, path, MeterValue, params=params)
