@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 import plugchoice_async
-from plugchoice_async import exceptions
+from plugchoice_async import exceptions, models
 
 EXPECTED = {
     "DEFAULT_BASE_URL",
@@ -58,7 +58,8 @@ EXPECTED = {
 
 
 def test_all_is_exactly_the_public_names() -> None:
-    assert set(plugchoice_async.__all__) == EXPECTED
+    # the SDK's own names, plus every model (all of models.__all__ is re-exported)
+    assert set(plugchoice_async.__all__) == EXPECTED | set(models.__all__)
     assert plugchoice_async.__all__ == sorted(plugchoice_async.__all__, key=lambda n: (n != "DEFAULT_BASE_URL", n))
     public = {n for n in dir(plugchoice_async) if not n.startswith("_")} - {
         "auth",
@@ -68,7 +69,7 @@ def test_all_is_exactly_the_public_names() -> None:
         "resources",
         "testing",
     }
-    assert public <= EXPECTED | {"__version__"}
+    assert public <= EXPECTED | set(models.__all__)
 
 
 def test_every_exception_derives_from_plugchoice_error() -> None:
