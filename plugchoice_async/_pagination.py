@@ -8,6 +8,14 @@
     async for page in client.chargers.list().iter_pages():
         ...
 
+Both iterations are async generators: to stop early and release them at once (rather than
+when the garbage collector gets to them), close them with ``contextlib.aclosing``::
+
+    async with contextlib.aclosing(aiter(client.chargers.list())) as chargers:
+        async for charger in chargers:
+            if charger.identity == wanted:
+                break  # no further page is fetched
+
 Understands the three shapes in API.md: length-aware (``links`` + ``meta`` with
 ``total``), simple (``links.last`` null, no ``total``) and top-level
 (``next_page_url`` beside ``data``). The walk follows the next link and stops on
@@ -16,7 +24,8 @@ a missing link or an empty page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator, Mapping
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -57,7 +66,7 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
 
@@ -109,8 +118,8 @@ class AsyncPager(Generic[T]):
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self.first_page().__await__()
 
-    async def iter_pages(self) -> AsyncIterator[Page[T]]:
-        """Every page in order, fetched one at a time as you iterate."""
+    async def iter_pages(self) -> AsyncGenerator[Page[T], None]:
+        """Every page in order, fetched one at a time as you iterate (``aclose()`` it to stop early)."""
         page = await self.first_page()
         seen: set[str] = set()
         while True:
@@ -120,7 +129,9 @@ class AsyncPager(Generic[T]):
             seen.add(page.next_url)
             page = await self._fetch(page.next_url, None)
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.iter_pages():
-            for item in page.items:
-                yield item
+    async def __aiter__(self) -> AsyncGenerator[T, None]:
+        """Every item of every page, pages fetched as needed (``aclose()`` the iterator to stop early)."""
+        async with contextlib.aclosing(self.iter_pages()) as pages:  # closing this closes the page walk too
+            async for page in pages:
+                for item in page.items:
+                    yield item

@@ -19,6 +19,8 @@ from plugchoice_async.models import (
     ActionResult,
     ActionStatus,
     CardImportResult,
+    ChargePointErrorCode,
+    ChargePointStatus,
     Charger,
     ChargerSetupResult,
     ChargerSummary,
@@ -29,7 +31,9 @@ from plugchoice_async.models import (
     ChargingSchedule,
     ChargingSchedulePeriod,
     CompositeSchedule,
+    ConnectionStatus,
     Connector,
+    ConnectorFormat,
     DayAheadPricingStrategy,
     GroupMeter,
     LatestMeterValue,
@@ -44,12 +48,15 @@ from plugchoice_async.models import (
     OcppLog,
     Phase,
     PlugAndChargeSetting,
+    PowerType,
     PowerUsage,
     PublicChargingSetting,
     ReadingContext,
     RecurrencyKind,
     Site,
     SiteCard,
+    SiteCharger,
+    SiteChargerConnector,
     SiteConnector,
     SiteGroup,
     SmartChargingMode,
@@ -130,7 +137,7 @@ DOCS: list[tuple[str, type[Any], bool]] = [
     ("site-cards.create.docs.json", SiteCard, False),
     ("site-cards.import.docs.json", CardImportResult, False),
     ("site-cards.update.docs.json", SiteCard, False),
-    ("site-chargers.list.docs.json", Charger, False),
+    ("site-chargers.list.docs.json", SiteCharger, False),
     ("site-connectors.list.docs.json", SiteConnector, False),
     ("site-groups.list.docs.json", SiteGroup, False),
     ("site-groups.meter.docs.json", GroupMeter, False),
@@ -591,6 +598,61 @@ def test_site_connector_is_a_connector() -> None:
     connector = _converter.structure_strict(data, SiteConnector)
     assert isinstance(connector, Connector)
     assert connector.charger is not None and connector.charger.identity == "CP-1"
+
+
+def _site_charger_item() -> dict[str, Any]:
+    """The documented site charger item with real values in place of the placeholders."""
+    data: dict[str, Any] = copy.deepcopy(load_fixture("site-chargers.list.docs.json"))
+    data.update(
+        connection_status="online",
+        status="Charging",
+        error="NoError",
+        last_connection_at=TS,
+        last_disconnection_at=None,
+        last_heartbeat_at=TS,
+        created_at=TS,
+        updated_at=TS,
+    )
+    data["connectors"][0].update(status="SuspendedEV", format="Cable", power_type="AC_3_PHASE", phase_rotation="RST")
+    return data
+
+
+def test_site_charger_models_exactly_the_documented_fields() -> None:
+    """Both ways: no documented key is dropped, and no attribute waits for a key the list never sends."""
+    data = _site_charger_item()
+    assert set(_converter.wire_names(SiteCharger).values()) == set(data)
+    assert set(_converter.wire_names(SiteChargerConnector).values()) == set(data["connectors"][0])
+
+
+def test_site_charger_keeps_its_connectors() -> None:
+    charger = _converter.structure_strict(_site_charger_item(), SiteCharger)
+    assert charger.status is ChargePointStatus.CHARGING and charger.error is ChargePointErrorCode.NO_ERROR
+    assert charger.connection_status is ConnectionStatus.ONLINE and charger.parsed_firmware_version == "<string>"
+    (connector,) = charger.connectors
+    assert type(connector) is SiteChargerConnector
+    assert connector.status is ChargePointStatus.SUSPENDED_EV and connector.format is ConnectorFormat.CABLE
+    assert (connector.connector_id, connector.max_amperage, connector.phase_rotation) == (123, 123, "RST")
+    assert connector.power_type is PowerType.AC_3_PHASE
+
+
+def test_site_charger_unknown_statuses_are_kept_and_connectors_may_be_absent() -> None:
+    data = _site_charger_item()
+    data["connectors"][0]["status"] = "Overheated"
+    charger = _converter.structure_strict(data | {"status": "Sleeping"}, SiteCharger)
+    assert (charger.status, charger.connectors[0].status) == ("Sleeping", "Overheated")
+    del data["connectors"]
+    assert _converter.structure_strict(data, SiteCharger).connectors == ()
+
+
+def test_site_charger_is_neither_a_charger_nor_a_summary() -> None:
+    """The list item lacks permissions and the connectors' timestamps (Charger); ChargerSummary drops connectors."""
+    data = _site_charger_item()
+    with pytest.raises(_converter.StructureError, match="permissions"):
+        _converter.structure(data, Charger)
+    with pytest.raises(_converter.StructureError, match="created_at"):
+        _converter.structure(data | {"permissions": {"basic": True, "sensitive": False, "full": False}}, Charger)
+    with pytest.raises(_converter.StructureError, match="connectors"):
+        _converter.structure_strict(data, ChargerSummary)
 
 
 def test_meter_dash_placeholders() -> None:

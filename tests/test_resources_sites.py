@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+import aiohttp
 import attrs
 import pytest
 from aioresponses import CallbackResult, aioresponses
@@ -23,19 +24,21 @@ from plugchoice_async import (
     PermissionDeniedError,
     PlugchoiceClient,
     UnprocessableEntityError,
+    _converter,
 )
 from plugchoice_async.models import (
-    ChargerSummary,
     GroupMeter,
     Site,
     SiteCard,
+    SiteCharger,
+    SiteChargerConnector,
     SiteConnector,
     SiteGroup,
     Transaction,
     TransactionStatus,
 )
 from plugchoice_async.testing import PlugchoiceEmulator
-from tests.conftest import load_fixture, make_client
+from tests.conftest import TOKEN, load_fixture, make_client
 
 BASE = "https://api.test/api/v3"
 SITE = "4c708cb0-e980-4566-89f2-ee637bea94bc"
@@ -307,8 +310,12 @@ async def test_chargers_lists_the_site_chargers(api: MockApi, client: Any) -> No
     api.on("GET", f"/sites/{SITE}/chargers", simple_pages(items, f"/sites/{SITE}/chargers", 2))
     chargers = [c async for c in client.sites.chargers(SITE, per_page=2)]
     assert [c.uuid for c in chargers] == [item["uuid"] for item in items]
-    assert all(isinstance(c, ChargerSummary) for c in chargers)
+    assert all(isinstance(c, SiteCharger) for c in chargers)
     assert chargers[0].status == ChargePointStatus.AVAILABLE
+    assert [(c.connector_id, c.status, c.max_amperage) for c in chargers[0].connectors] == [
+        (1, ChargePointStatus.AVAILABLE, 32)
+    ]
+    assert (chargers[0].firmware_version, chargers[0].max_current, chargers[0].licenses.smart) == ("1.2.3", 32, True)
     assert api.calls[0] == Call("GET", f"/sites/{SITE}/chargers", {"per_page": "2"}, None)
     assert len(api.calls) == 2
 
@@ -597,6 +604,42 @@ async def test_e2e_site_chargers_and_attach(emulator: PlugchoiceEmulator, live: 
     assert emulator.site_chargers(site)[-1] == newcomer
     assert [c.uuid async for c in live.sites.chargers(site)] == emulator.site_chargers(site)
     assert (await live.sites.get(site)).chargers_count == len(chargers) + 1
+
+
+async def test_e2e_site_chargers_keep_every_field_the_emulator_sends(
+    emulator: PlugchoiceEmulator, live: PlugchoiceClient
+) -> None:
+    site = next(iter(emulator.sites))
+    members = emulator.site_chargers(site)
+    twin = next(uuid for uuid in members if len(emulator.chargers[uuid]["connectors"]) == 2)
+    one, two = (c["connector_id"] for c in emulator.chargers[twin]["connectors"])
+    emulator.set_charger(twin, status="Faulted", connectors={one: "SuspendedEV", two: "Overheated"})  # a new status
+    emulator.reset_stats()
+    chargers = [c async for c in live.sites.chargers(site, per_page=3)]
+    assert len(emulator.requests) == -(-len(members) // 3)  # every page, once
+
+    url = f"{emulator.base_url}/sites/{site}/chargers?per_page=100"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
+        sent = (await response.json())["data"]
+    assert [item["uuid"] for item in sent] == [c.uuid for c in chargers] == members
+    for item, charger in zip(sent, chargers, strict=True):
+        # strict: a key the model would drop fails here; equal: the client kept every value it read
+        assert _converter.structure_strict(item, SiteCharger) == charger
+        assert charger.connectors and all(type(c) is SiteChargerConnector for c in charger.connectors)
+        assert [(c.connector_id, str(c.status)) for c in charger.connectors] == [
+            (c["connector_id"], c["status"]) for c in emulator.chargers[charger.uuid]["connectors"]
+        ]
+        assert (charger.identity, charger.firmware_version, charger.setup_completed) == (
+            item["identity"],
+            item["firmware_version"],
+            item["setup_completed"],
+        )
+    changed = next(c for c in chargers if c.uuid == twin)
+    assert changed.status is ChargePointStatus.FAULTED
+    assert [c.connector_id for c in changed.connectors] == [one, two]
+    assert changed.connectors[0].status is ChargePointStatus.SUSPENDED_EV
+    assert changed.connectors[1].status == "Overheated" and type(changed.connectors[1].status) is str
 
 
 async def test_e2e_connectors(emulator: PlugchoiceEmulator, live: PlugchoiceClient) -> None:

@@ -46,40 +46,40 @@ class ChargerPermissions:
 
 
 @attrs.frozen(kw_only=True)
-class Connector:
-    """One connector (1-based ``connector_id``) of a charger."""
+class _ConnectorCore:
+    """What every connector document shows: its number, status and wiring (``Connector``, ``SiteChargerConnector``)."""
 
     id: int
     charger_id: int
     connector_id: int
     status: ChargePointStatus | str
-    error: ChargePointErrorCode | str | None = None
-    error_info: str | None = None
-    vendor_id: str | None = None
-    vendor_error_code: str | None = None
     max_amperage: int | None = None
     max_voltage: int | None = None
     standard: str | None = None
     format: ConnectorFormat | str | None = None
     power_type: PowerType | str | None = None
     phase_rotation: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Connector(_ConnectorCore):
+    """One connector (1-based ``connector_id``) of a charger, with its error and timestamps."""
+
+    error: ChargePointErrorCode | str | None = None
+    error_info: str | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
     created_at: datetime
     updated_at: datetime
 
 
 @attrs.frozen(kw_only=True)
-class Charger:
-    """A charger, as ``GET /chargers/{uuid}`` describes it.
-
-    ``pincode`` is present only for tokens with the sensitive permission and is left
-    out of ``repr``. Items of ``GET /chargers`` carry no connectors: there
-    ``connectors`` is empty.
-    """
+class _ChargerCore:
+    """What every full charger document shows (``Charger``, ``SiteCharger``); connectors are the subclass's."""
 
     uuid: str
     id: int
     identity: str
-    pincode: str | None = attrs.field(default=None, repr=False)
     reference: str | None = None
     connection_status: ConnectionStatus | str
     status: ChargePointStatus | str | None = None
@@ -100,6 +100,18 @@ class Charger:
     created_at: datetime
     updated_at: datetime
     licenses: ChargerLicenses
+
+
+@attrs.frozen(kw_only=True)
+class Charger(_ChargerCore):
+    """A charger, as ``GET /chargers/{uuid}`` describes it.
+
+    ``pincode`` is present only for tokens with the sensitive permission and is left
+    out of ``repr``. Items of ``GET /chargers`` carry no connectors: there
+    ``connectors`` is empty.
+    """
+
+    pincode: str | None = attrs.field(default=None, repr=False)
     model_id: int | None = None
     model: ChargerModel | None = None
     connectors: tuple[Connector, ...] = ()

@@ -13,7 +13,7 @@ from ._enums import (
     SmartChargingMode,
 )
 from ._wire import Reading
-from .chargers import ChargerPermissions, Connector
+from .chargers import ChargerPermissions, Connector, _ChargerCore, _ConnectorCore
 from .metering import MeterLatestData
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "Site",
     "SiteCapabilities",
     "SiteCard",
+    "SiteCharger",
+    "SiteChargerConnector",
     "SiteConnector",
     "SiteConnectorCharger",
     "SiteGroup",
@@ -144,6 +146,27 @@ class SiteConnector(Connector):
     """An item of ``GET /sites/{uuid}/connectors``: a ``Connector`` plus its ``charger``."""
 
     charger: SiteConnectorCharger | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SiteChargerConnector(_ConnectorCore):
+    """A connector as ``GET /sites/{uuid}/chargers`` shows it (``SiteCharger.connectors``).
+
+    A ``Connector`` without ``error``, ``error_info``, ``vendor_id``, ``vendor_error_code``,
+    ``created_at`` and ``updated_at``: the site list leaves them out.
+    """
+
+
+@attrs.frozen(kw_only=True)
+class SiteCharger(_ChargerCore):
+    """An item of ``GET /sites/{uuid}/chargers``: a charger with its connectors.
+
+    The fields of ``Charger`` but ``pincode``, ``model_id``, ``model`` and ``permissions``;
+    the connectors are ``SiteChargerConnector`` (no errors, no timestamps).
+    ``client.chargers.get(item.uuid)`` has the whole document.
+    """
+
+    connectors: tuple[SiteChargerConnector, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

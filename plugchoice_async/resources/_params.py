@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ..exceptions import InvalidRequestError
+from . import _validate as check
 
-__all__ = ["iso_datetime", "query", "ymd_hms"]
+__all__ = ["iso_datetime", "iso_filter", "query", "transaction_filters", "ymd_hms"]
 
 
 def _utc(value: datetime) -> datetime:
@@ -28,6 +29,24 @@ def iso_datetime(value: datetime | date) -> str:
     if not isinstance(value, datetime):
         return value.isoformat()
     return _utc(value).isoformat().replace("+00:00", "Z")
+
+
+def iso_filter(name: str, value: datetime | date | None) -> str | None:
+    """An optional date filter, checked (``check.moment``) and sent as ``iso_datetime``; None stays None."""
+    return None if value is None else iso_datetime(check.moment(name, value))
+
+
+def transaction_filters(
+    status: check.TransactionStatusArg | None,
+    started_from: datetime | date | None,
+    stopped_until: datetime | date | None,
+) -> dict[str, str | None]:
+    """The ``filter[...]`` values the charger and site transaction lists share, each checked."""
+    return {
+        "status": check.transaction_status(status),
+        "started_from": iso_filter("started_from", started_from),
+        "stopped_until": iso_filter("stopped_until", stopped_until),
+    }
 
 
 def _text(value: Any) -> str:
@@ -49,17 +68,15 @@ def query(
 ) -> dict[str, str]:
     """Build a query: ``filters`` -> ``filter[name]=value``, ``sort`` (``-field`` = descending), plain params.
 
-    None values are left out. A ``sort`` outside ``allowed_sorts`` raises ``InvalidRequestError``.
+    None values are left out. A malformed ``sort``, or one outside ``allowed_sorts``, raises
+    ``InvalidRequestError`` (``check.sort``).
     """
     params: dict[str, str] = {}
     for name, value in (filters or {}).items():
         if value is not None:
             params[f"filter[{name}]"] = _text(value)
+    sort = check.sort(sort, allowed_sorts)
     if sort is not None:
-        if allowed_sorts is not None and sort.lstrip("-") not in allowed_sorts:
-            raise InvalidRequestError(
-                f"sort must be one of {sorted(allowed_sorts)} (prefix '-' to descend), got {sort!r}"
-            )
         params["sort"] = sort
     for name, value in plain.items():
         if value is not None:

@@ -27,9 +27,9 @@ from .._converter import structure_response, unstructure_request
 from ..exceptions import InvalidRequestError
 from ..models._enums import ChargingProfileKind, ChargingProfilePurpose, ChargingRateUnit, RecurrencyKind
 from ..models.actions import ActionResult, ChargingProfile
+from . import _validate as check
 from ._base import Resource
 from ._ids import uuid_segment
-from .connectors import check_choice, check_int, check_number, check_text
 
 __all__ = ["ChargerActions"]
 
@@ -44,40 +44,43 @@ def _check_profile(profile: Any) -> ChargingProfile:
     """What the API validates in a charging profile, checked before sending."""
     if not isinstance(profile, ChargingProfile):
         raise InvalidRequestError(f"charging_profile must be a ChargingProfile, got {type(profile).__name__}")
-    check_int("charging_profile.charging_profile_id", profile.charging_profile_id)
+    check.integer("charging_profile.charging_profile_id", profile.charging_profile_id)
     if profile.transaction_id is not None:
-        check_int("charging_profile.transaction_id", profile.transaction_id, minimum=0)
-    check_int("charging_profile.stack_level", profile.stack_level, minimum=0)
-    check_choice("charging_profile.charging_profile_purpose", profile.charging_profile_purpose, _PURPOSES)
-    kind = check_choice("charging_profile.charging_profile_kind", profile.charging_profile_kind, _KINDS)
+        check.integer("charging_profile.transaction_id", profile.transaction_id, minimum=0)
+    check.integer("charging_profile.stack_level", profile.stack_level, minimum=0)
+    check.choice("charging_profile.charging_profile_purpose", profile.charging_profile_purpose, _PURPOSES)
+    kind = check.choice("charging_profile.charging_profile_kind", profile.charging_profile_kind, _KINDS)
     if profile.recurrency_kind is not None:
-        check_choice("charging_profile.recurrency_kind", profile.recurrency_kind, _RECURRENCIES)
+        check.choice("charging_profile.recurrency_kind", profile.recurrency_kind, _RECURRENCIES)
     elif kind == ChargingProfileKind.RECURRING:
         raise InvalidRequestError("charging_profile.recurrency_kind is required for a Recurring profile")
     schedule = profile.charging_schedule
     if schedule.duration is not None:
-        check_int("charging_schedule.duration", schedule.duration, minimum=0)
-    check_choice("charging_schedule.charging_rate_unit", schedule.charging_rate_unit, _RATE_UNITS)
+        check.integer("charging_schedule.duration", schedule.duration, minimum=0)
+    check.choice("charging_schedule.charging_rate_unit", schedule.charging_rate_unit, _RATE_UNITS)
     if schedule.min_charging_rate is not None:
-        check_number("charging_schedule.min_charging_rate", schedule.min_charging_rate, minimum=0)
-    if not schedule.charging_schedule_period:
-        raise InvalidRequestError("charging_schedule.charging_schedule_period must hold at least one period")
-    for index, period in enumerate(schedule.charging_schedule_period):
+        check.number("charging_schedule.min_charging_rate", schedule.min_charging_rate, minimum=0)
+    periods = check.non_empty(
+        "charging_schedule.charging_schedule_period", schedule.charging_schedule_period, what="period"
+    )
+    for index, period in enumerate(periods):
         where = f"charging_schedule_period[{index}]"
-        check_int(f"{where}.start_period", period.start_period, minimum=0)
-        check_number(f"{where}.limit", period.limit, minimum=0)
+        check.integer(f"{where}.start_period", period.start_period, minimum=0)
+        check.number(f"{where}.limit", period.limit, minimum=0)
         if period.number_phases is not None:
-            check_int(f"{where}.number_phases", period.number_phases, minimum=1, maximum=3)
+            check.integer(f"{where}.number_phases", period.number_phases, minimum=1, maximum=3)
     return profile
 
 
+def _compact(value: float) -> float:
+    """An integral float as an ``int``, so the body says ``16`` rather than ``16.0``."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _profile_body(profile: ChargingProfile) -> dict[str, Any]:
-    """The ``charging_profile`` JSON, with integral limits sent as integers."""
+    """The ``charging_profile`` JSON of a checked profile, with integral limits sent as integers."""
     schedule = profile.charging_schedule
-    periods = tuple(
-        attrs.evolve(period, limit=check_number("limit", period.limit, minimum=0))
-        for period in schedule.charging_schedule_period
-    )
+    periods = tuple(attrs.evolve(period, limit=_compact(period.limit)) for period in schedule.charging_schedule_period)
     return unstructure_request(
         attrs.evolve(profile, charging_schedule=attrs.evolve(schedule, charging_schedule_period=periods))
     )
@@ -105,9 +108,9 @@ class ChargerActions(Resource):
         answer in time: the session may have started all the same, so check
         ``client.chargers.active_transaction`` (or the connector status) before starting again.
         """
-        body: dict[str, Any] = {"id_token": check_text("id_token", id_token, max_length=_MAX_ID_TOKEN)}
+        body: dict[str, Any] = {"id_token": check.text("id_token", id_token, max_length=_MAX_ID_TOKEN)}
         if connector_id is not None:
-            body["connector_id"] = check_int("connector_id", connector_id, minimum=1)
+            body["connector_id"] = check.integer("connector_id", connector_id, minimum=1)
         return await self._command(charger, "start", body)
 
     async def stop(self, charger: str | uuid.UUID, *, transaction_id: int | None = None) -> ActionResult:
@@ -119,7 +122,7 @@ class ChargerActions(Resource):
         """
         body: dict[str, Any] = {}
         if transaction_id is not None:
-            body["transaction_id"] = check_int("transaction_id", transaction_id, minimum=0)
+            body["transaction_id"] = check.integer("transaction_id", transaction_id, minimum=0)
         return await self._command(charger, "stop", body)
 
     async def restart(self, charger: str | uuid.UUID) -> ActionResult:
@@ -142,9 +145,9 @@ class ChargerActions(Resource):
         charger did not answer in time: the limit may be in force all the same.
         """
         body = {
-            "connector_id": check_int("connector_id", connector_id, minimum=0),
-            "limit": check_number("limit", limit, minimum=0),
-            "stack_level": check_int("stack_level", stack_level, minimum=0),
+            "connector_id": check.integer("connector_id", connector_id, minimum=0),
+            "limit": _compact(check.number("limit", limit, minimum=0)),
+            "stack_level": check.integer("stack_level", stack_level, minimum=0),
         }
         return await self._command(charger, "charge-limit", body)
 
@@ -159,7 +162,7 @@ class ChargerActions(Resource):
         ``transaction_id`` or the charger rejects it. The highest stack level of a purpose wins.
         """
         body = {
-            "connector_id": check_int("connector_id", connector_id, minimum=0),
+            "connector_id": check.integer("connector_id", connector_id, minimum=0),
             "charging_profile": _profile_body(_check_profile(charging_profile)),
         }
         return await self._command(charger, "charging-profile", body)
@@ -180,13 +183,13 @@ class ChargerActions(Resource):
         """
         body: dict[str, Any] = {}
         if id is not None:
-            body["id"] = check_int("id", id)
+            body["id"] = check.integer("id", id)
         if connector_id is not None:
-            body["connector_id"] = check_int("connector_id", connector_id, minimum=0)
+            body["connector_id"] = check.integer("connector_id", connector_id, minimum=0)
         if charging_profile_purpose is not None:
-            body["charging_profile_purpose"] = check_choice(
+            body["charging_profile_purpose"] = check.choice(
                 "charging_profile_purpose", charging_profile_purpose, _PURPOSES
             )
         if stack_level is not None:
-            body["stack_level"] = check_int("stack_level", stack_level, minimum=0)
+            body["stack_level"] = check.integer("stack_level", stack_level, minimum=0)
         return await self._command(charger, "clear-charging-profile", body)

@@ -31,34 +31,24 @@ from ..models.fleet import ChargerFailure, FleetUpdate, StatusChange
 from ..models.logs import OcppLog
 from ..models.metering import MeterValue
 from ..models.transactions import Transaction, TransactionGraph
+from . import _validate as check
 from ._base import Resource
 from ._ids import path_segment, uuid_segment
-from ._params import iso_datetime, query, ymd_hms
+from ._params import iso_filter, query, transaction_filters, ymd_hms
+from ._validate import TransactionStatusArg
 from ._watch import WatchedState, diff, watched_state
 from .actions import ChargerActions
-from .connectors import Connectors, check_choice, check_int, check_text
+from .connectors import Connectors
 from .settings import ChargerSettings
 
 __all__ = ["Chargers"]
 
 logger: Final = logging.getLogger("plugchoice_async")
 
-_TRANSACTION_STATUSES: Final = frozenset(s.value for s in TransactionStatus)
 _LOG_STATUSES: Final = frozenset(s.value for s in LogStatus)
 _LOG_DESTINATIONS: Final = frozenset(d.value for d in LogDestination)
 _LOG_SORTS: Final = frozenset({"created_at"})
 _ORDERS: Final = frozenset({"asc", "desc"})
-_MAX_LIMIT: Final = 10_000
-
-
-def _check_moment(name: str, value: object) -> datetime | date:
-    if not isinstance(value, date):  # a datetime is a date too
-        raise InvalidRequestError(f"{name} must be a datetime or a date, got {value!r}")
-    return value
-
-
-def _limit(limit: int | None) -> int | None:
-    return None if limit is None else check_int("limit", limit, minimum=1, maximum=_MAX_LIMIT)
 
 
 class Chargers(Resource):
@@ -176,7 +166,7 @@ class Chargers(Resource):
         """
         path = f"/chargers/{uuid_segment(charger)}"
         if reference is not None:
-            check_text("reference", reference, max_length=255, allow_empty=True)
+            check.text("reference", reference, max_length=255, allow_empty=True)
         return await self._send("PUT", path, ChargerSummary, json={"reference": reference})
 
     # -- history ------------------------------------------------------------------------------------
@@ -185,7 +175,7 @@ class Chargers(Resource):
         self,
         charger: str | uuid.UUID,
         *,
-        status: Literal["active", "finished"] | TransactionStatus | None = None,
+        status: TransactionStatusArg | None = None,
         started_from: datetime | date | None = None,
         stopped_until: datetime | date | None = None,
         limit: int | None = None,
@@ -200,14 +190,8 @@ class Chargers(Resource):
         needed). Arguments are checked here, before anything is sent.
         """
         path = f"/chargers/{uuid_segment(charger)}/transactions"
-        filters = {
-            "status": None if status is None else check_choice("status", status, _TRANSACTION_STATUSES),
-            "started_from": None if started_from is None else iso_datetime(_check_moment("started_from", started_from)),
-            "stopped_until": (
-                None if stopped_until is None else iso_datetime(_check_moment("stopped_until", stopped_until))
-            ),
-        }
-        params = query(filters=filters, limit=_limit(limit))
+        filters = transaction_filters(status, started_from, stopped_until)
+        params = query(filters=filters, limit=check.page_size("limit", limit))
         return AsyncPager(self._transport, path, Transaction, params=params)
 
     async def active_transaction(self, charger: str | uuid.UUID, *, connector: int | None = None) -> Transaction | None:
@@ -220,7 +204,7 @@ class Chargers(Resource):
         if connector is None:
             page = await self.transactions(charger, status=TransactionStatus.ACTIVE, limit=1)
             return page.items[0] if page.items else None
-        number = check_int("connector", connector, minimum=1)
+        number = check.integer("connector", connector, minimum=1)
         async for tx in self.transactions(charger, status=TransactionStatus.ACTIVE):
             if tx.connector is not None and tx.connector.connector_id == number:
                 return tx
@@ -228,7 +212,7 @@ class Chargers(Resource):
 
     async def transaction_graph(self, charger: str | uuid.UUID, transaction_id: int) -> TransactionGraph:
         """``GET /chargers/{uuid}/transactions/{id}/graph``: energy, current and voltage series of one session."""
-        number = check_int("transaction_id", transaction_id, minimum=0)
+        number = check.integer("transaction_id", transaction_id, minimum=0)
         path = f"/chargers/{uuid_segment(charger)}/transactions/{path_segment(number)}/graph"
         return await self._get(path, TransactionGraph)
 
@@ -254,21 +238,19 @@ class Chargers(Resource):
         ``"created_at"``. ``await`` for the first page, ``async for`` for every entry.
         """
         path = f"/chargers/{uuid_segment(charger)}/logs"
-        if method is not None:
-            check_text("method", method, max_length=255)
-        if hide_insignificant is not None and not isinstance(hide_insignificant, bool):
-            raise InvalidRequestError(f"hide_insignificant must be True or False, got {hide_insignificant!r}")
+        if hide_insignificant is not None:
+            check.boolean("hide_insignificant", hide_insignificant)
         filters = {
-            "method": method,
-            "status": None if status is None else check_choice("status", status, _LOG_STATUSES),
-            "destination": None if destination is None else check_choice("destination", destination, _LOG_DESTINATIONS),
+            "method": None if method is None else check.text("method", method, max_length=255),
+            "status": None if status is None else check.choice("status", status, _LOG_STATUSES),
+            "destination": None if destination is None else check.choice("destination", destination, _LOG_DESTINATIONS),
             "hide_insignificant": hide_insignificant,
-            "date_from": None if date_from is None else iso_datetime(_check_moment("date_from", date_from)),
-            "date_to": None if date_to is None else iso_datetime(_check_moment("date_to", date_to)),
+            "date_from": iso_filter("date_from", date_from),
+            "date_to": iso_filter("date_to", date_to),
         }
-        if per_page is not None:
-            check_int("per_page", per_page, minimum=1)
-        params = query(filters=filters, sort=sort, allowed_sorts=_LOG_SORTS, per_page=per_page)
+        params = query(
+            filters=filters, sort=sort, allowed_sorts=_LOG_SORTS, per_page=check.page_size("per_page", per_page)
+        )
         return AsyncPager(self._transport, path, OcppLog, params=params)
 
     def meter_values(
@@ -294,8 +276,8 @@ class Chargers(Resource):
         ``await`` for the first page, ``async for`` for every sample.
         """
         path = f"/chargers/{uuid_segment(charger)}/metervalues"
-        start = ymd_hms(_check_moment("date_from", date_from))
-        end = ymd_hms(_check_moment("date_to", date_to))
+        start = ymd_hms(check.moment("date_from", date_from))
+        end = ymd_hms(check.moment("date_to", date_to))
         if start > end:  # same fixed-width format: text order is time order
             raise InvalidRequestError(f"date_from ({start} UTC) must not be after date_to ({end} UTC)")
         selectors: dict[str, Any] = {
@@ -307,12 +289,12 @@ class Chargers(Resource):
         }
         for name, value in selectors.items():
             if value is not None:
-                check_text(name, getattr(value, "value", value), max_length=255)
+                check.text(name, getattr(value, "value", value), max_length=255)
         params = query(
             date_from=start,
             date_to=end,
             **selectors,
-            limit=_limit(limit),
-            order_by=None if order_by is None else check_choice("order_by", order_by, _ORDERS),
+            limit=check.page_size("limit", limit),
+            order_by=None if order_by is None else check.choice("order_by", order_by, _ORDERS),
         )
         return AsyncPager(self._transport, path, MeterValue, params=params)

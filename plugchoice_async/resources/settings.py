@@ -14,9 +14,9 @@ from typing import Any, Final
 from .._converter import structure_response
 from ..exceptions import InvalidRequestError
 from ..models.settings import LockSetting, PlugAndChargeSetting, PublicChargingSetting, SocketLockSetting
+from . import _validate as check
 from ._base import Resource
 from ._ids import uuid_segment
-from .connectors import check_bool, check_int, check_text
 
 __all__ = ["ChargerSettings"]
 
@@ -41,7 +41,7 @@ class ChargerSettings(Resource):
         already running continues. Raises ``ChargerTimeoutError`` when the charger did not confirm
         in time (the lock may be in force all the same).
         """
-        body = {"enabled": check_bool("enabled", enabled)}
+        body = {"enabled": check.boolean("enabled", enabled)}
         await self._transport.request("POST", _path(charger, "lock"), json=body, action=True)
 
     async def get_socket_lock(self, charger: str | uuid.UUID) -> SocketLockSetting:
@@ -64,11 +64,11 @@ class ChargerSettings(Resource):
         when ``enabled``, at most 20 characters). Raises ``ChargerTimeoutError`` when the charger
         did not confirm in time.
         """
-        body: dict[str, Any] = {"enabled": check_bool("enabled", enabled)}
+        body: dict[str, Any] = {"enabled": check.boolean("enabled", enabled)}
         if card_uid is not None or enabled:
             if card_uid is None:
                 raise InvalidRequestError("card_uid is required when enabling Plug & Charge")
-            body["card_uid"] = check_text("card_uid", card_uid, max_length=_MAX_CARD_UID)
+            body["card_uid"] = check.text("card_uid", card_uid, max_length=_MAX_CARD_UID)
         await self._transport.request("POST", _path(charger, "plug-charge"), json=body, action=True)
 
     async def get_public_charging(self, charger: str | uuid.UUID) -> PublicChargingSetting:
@@ -94,13 +94,13 @@ class ChargerSettings(Resource):
         the cap. Fields left None are not sent (kept as they are). Returns the setting as it is now
         (read back with a GET when the server answers without a body).
         """
-        body: dict[str, Any] = {"enabled": check_bool("enabled", enabled)}
+        body: dict[str, Any] = {"enabled": check.boolean("enabled", enabled)}
         if price_per_kwh is not None:
-            body["price_per_kwh"] = check_int("price_per_kwh", price_per_kwh, minimum=0)
+            body["price_per_kwh"] = check.integer("price_per_kwh", price_per_kwh, minimum=0)
         if start_fee is not None:
-            body["start_fee"] = check_int("start_fee", start_fee, minimum=0)
+            body["start_fee"] = check.integer("start_fee", start_fee, minimum=0)
         if billing_plan is not None:
-            body["billing_plan"] = check_text("billing_plan", billing_plan, max_length=255)
+            body["billing_plan"] = check.text("billing_plan", billing_plan, max_length=255)
         path = _path(charger, "public-charging")
         data = await self._transport.request("POST", path, json=body)
         if data is None or data in ({}, {"data": {}}):  # 204 or an empty object: read the result back

@@ -3,61 +3,33 @@
 from __future__ import annotations
 
 import builtins
-import enum
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from .._converter import structure_response
 from .._pagination import AsyncPager
 from ..exceptions import InvalidRequestError
 from ..models import (
     Charger,
-    ChargerSummary,
     GroupMeter,
     Site,
     SiteCard,
+    SiteCharger,
     SiteConnector,
     SiteGroup,
     Transaction,
-    TransactionStatus,
 )
+from . import _validate as check
 from ._base import Resource
 from ._ids import path_segment, uuid_segment
-from ._params import iso_datetime, query
+from ._params import query, transaction_filters
+from ._validate import TransactionStatusArg
 
 __all__ = ["Sites"]
 
-_TRANSACTION_STATUSES: Final = frozenset(s.value for s in TransactionStatus)
-_MAX_LIMIT: Final = 10_000
 _REQUIRED_SITE_FIELDS: Final = ("name", "street", "house_number", "postal_code", "city", "country")
-
-
-def _text(value: object, field: str, *, max_length: int | None = None) -> str:
-    """A non-empty string of at most ``max_length`` characters, or ``InvalidRequestError``."""
-    if not isinstance(value, str):
-        raise InvalidRequestError(f"{field} must be a string, got {value!r}")
-    if not value.strip():
-        raise InvalidRequestError(f"{field} must not be empty")
-    if max_length is not None and len(value) > max_length:
-        raise InvalidRequestError(f"{field} must be at most {max_length} characters, got {len(value)}")
-    return value
-
-
-def _integer(value: object, field: str, *, minimum: int) -> int:
-    """An ``int`` (not a bool) of at least ``minimum``, or ``InvalidRequestError``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequestError(f"{field} must be an integer, got {value!r}")
-    if value < minimum:
-        raise InvalidRequestError(f"{field} must be at least {minimum}, got {value}")
-    return value
-
-
-def _number(value: object, field: str, *, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise InvalidRequestError(f"{field} must be a number between {low:g} and {high:g}, got {value!r}")
-    return value
 
 
 def _country(value: object) -> str:
@@ -65,32 +37,6 @@ def _country(value: object) -> str:
     if not isinstance(value, str) or len(value) != 2 or not (value.isascii() and value.isalpha()):
         raise InvalidRequestError(f"country must be an ISO 3166-1 alpha-2 code such as 'NL', got {value!r}")
     return value.upper()
-
-
-def _moment(value: datetime | date | None, field: str) -> str | None:
-    """A transaction date filter as ISO 8601 UTC (a date stays ``YYYY-MM-DD``; naive datetimes are UTC)."""
-    if value is None:
-        return None
-    if not isinstance(value, date):  # a datetime is a date too
-        raise InvalidRequestError(f"{field} must be a datetime or a date, got {value!r}")
-    return iso_datetime(value)
-
-
-def _page_size(value: int | None, field: str = "per_page") -> int | None:
-    return None if value is None else _integer(value, field, minimum=1)
-
-
-StatusArg = Literal["active", "finished"] | TransactionStatus
-
-
-def transaction_status(value: StatusArg | str | None) -> str | None:
-    """``filter[status]`` of the transaction lists: ``active`` or ``finished`` (or None: both)."""
-    if value is None:
-        return None
-    text = value.value if isinstance(value, enum.Enum) else value
-    if text not in _TRANSACTION_STATUSES:
-        raise InvalidRequestError(f"status must be one of {sorted(_TRANSACTION_STATUSES)}, got {value!r}")
-    return str(text)
 
 
 def _site_fields(
@@ -110,23 +56,19 @@ def _site_fields(
     body: dict[str, Any] = {}
     for field, value in (("name", name), ("street", street), ("postal_code", postal_code), ("city", city)):
         if value is not None:
-            body[field] = _text(value, field)
+            body[field] = check.text(field, value)
     if house_number is not None:
-        body["house_number"] = _integer(house_number, "house_number", minimum=0)
-    if house_number_addition is not None:
-        if not isinstance(house_number_addition, str):
-            raise InvalidRequestError(f"house_number_addition must be a string, got {house_number_addition!r}")
-        body["house_number_addition"] = house_number_addition
+        body["house_number"] = check.integer("house_number", house_number, minimum=0)
+    if house_number_addition is not None:  # "" clears it
+        body["house_number_addition"] = check.text("house_number_addition", house_number_addition, allow_empty=True)
     if country is not None:
         body["country"] = _country(country)
     if manual_coordinates is not None:
-        if not isinstance(manual_coordinates, bool):
-            raise InvalidRequestError(f"manual_coordinates must be a bool, got {manual_coordinates!r}")
-        body["manual_coordinates"] = manual_coordinates
+        body["manual_coordinates"] = check.boolean("manual_coordinates", manual_coordinates)
     if latitude is not None:
-        body["latitude"] = _number(latitude, "latitude", low=-90, high=90)
+        body["latitude"] = check.number("latitude", latitude, minimum=-90, maximum=90)
     if longitude is not None:
-        body["longitude"] = _number(longitude, "longitude", low=-180, high=180)
+        body["longitude"] = check.number("longitude", longitude, minimum=-180, maximum=180)
     return body
 
 
@@ -155,7 +97,7 @@ class Sites(Resource):
         params = query(
             team=None if team is None else uuid_segment(team, "team"),
             search=search,
-            per_page=_page_size(per_page),
+            per_page=check.page_size("per_page", per_page),
         )
         return AsyncPager(self._transport, "/sites", Site, params=params)
 
@@ -248,15 +190,16 @@ class Sites(Resource):
 
     # -- chargers and connectors --------------------------------------------------------------------
 
-    def chargers(self, site: str | uuid.UUID, *, per_page: int | None = None) -> AsyncPager[ChargerSummary]:
-        """``GET /sites/{uuid}/chargers``: the chargers on the site, paginated.
+    def chargers(self, site: str | uuid.UUID, *, per_page: int | None = None) -> AsyncPager[SiteCharger]:
+        """``GET /sites/{uuid}/chargers``: the chargers on the site with their connectors, paginated.
 
-        Items are ``ChargerSummary``: the list shows neither ``permissions`` nor connector
-        timestamps, so it does not fit ``Charger``; ``client.chargers.get(item.uuid)`` has the
-        whole document.
+        Items are ``SiteCharger``: the list shows neither ``permissions`` nor the connectors'
+        errors and timestamps, so it does not fit ``Charger``; ``client.chargers.get(item.uuid)``
+        has the whole document.
         """
         path = f"/sites/{uuid_segment(site, 'site')}/chargers"
-        return AsyncPager(self._transport, path, ChargerSummary, params=query(per_page=_page_size(per_page)))
+        params = query(per_page=check.page_size("per_page", per_page))
+        return AsyncPager(self._transport, path, SiteCharger, params=params)
 
     async def attach_charger(self, site: str | uuid.UUID, *, identity: str, pincode: str | int) -> Charger:
         """``POST /sites/{uuid}/chargers``: put a charger on the site, proven by its pincode.
@@ -267,7 +210,7 @@ class Sites(Resource):
         carries no connectors.
         """
         segment = uuid_segment(site, "site")
-        identity = _text(identity, "identity", max_length=255)
+        identity = check.text("identity", identity, max_length=255)
         if isinstance(pincode, bool) or not isinstance(pincode, int | str):
             raise InvalidRequestError(f"pincode must be digits, got {pincode!r}")
         text = str(pincode).strip()
@@ -279,7 +222,8 @@ class Sites(Resource):
     def connectors(self, site: str | uuid.UUID, *, per_page: int | None = None) -> AsyncPager[SiteConnector]:
         """``GET /sites/{uuid}/connectors``: every connector of the site's chargers, each with its charger."""
         path = f"/sites/{uuid_segment(site, 'site')}/connectors"
-        return AsyncPager(self._transport, path, SiteConnector, params=query(per_page=_page_size(per_page)))
+        params = query(per_page=check.page_size("per_page", per_page))
+        return AsyncPager(self._transport, path, SiteConnector, params=params)
 
     # -- transactions -------------------------------------------------------------------------------
 
@@ -287,7 +231,7 @@ class Sites(Resource):
         self,
         site: str | uuid.UUID,
         *,
-        status: StatusArg | None = None,
+        status: TransactionStatusArg | None = None,
         started_from: datetime | date | None = None,
         stopped_until: datetime | date | None = None,
         charger: str | uuid.UUID | None = None,
@@ -302,14 +246,11 @@ class Sites(Resource):
         """
         path = f"/sites/{uuid_segment(site, 'site')}/transactions"
         filters = {
-            "status": transaction_status(status),
-            "started_from": _moment(started_from, "started_from"),
-            "stopped_until": _moment(stopped_until, "stopped_until"),
+            **transaction_filters(status, started_from, stopped_until),
             "charger_uuid": None if charger is None else uuid_segment(charger, "charger"),
         }
-        if limit is not None and _integer(limit, "limit", minimum=1) > _MAX_LIMIT:
-            raise InvalidRequestError(f"limit must be at most {_MAX_LIMIT}, got {limit}")
-        return AsyncPager(self._transport, path, Transaction, params=query(filters=filters, limit=limit))
+        params = query(filters=filters, limit=check.page_size("limit", limit))
+        return AsyncPager(self._transport, path, Transaction, params=params)
 
     # -- cards --------------------------------------------------------------------------------------
 
@@ -320,7 +261,10 @@ class Sites(Resource):
         at most 20 characters). A token already on the site answers 422.
         """
         segment = uuid_segment(site, "site")
-        body = {"name": _text(name, "name", max_length=255), "id_token": _text(id_token, "id_token", max_length=20)}
+        body = {
+            "name": check.text("name", name, max_length=255),
+            "id_token": check.text("id_token", id_token, max_length=20),
+        }
         return await self._send("POST", f"/sites/{segment}/cards", SiteCard, json=body)
 
     async def update_card(
@@ -328,12 +272,12 @@ class Sites(Resource):
     ) -> SiteCard:
         """``PUT /sites/{uuid}/cards/{id}``: rename a card or change its token (given fields only)."""
         segment = uuid_segment(site, "site")
-        card = _integer(card_id, "card_id", minimum=1)
+        card = check.integer("card_id", card_id, minimum=1)
         body: dict[str, str] = {}
         if name is not None:
-            body["name"] = _text(name, "name", max_length=255)
+            body["name"] = check.text("name", name, max_length=255)
         if id_token is not None:
-            body["id_token"] = _text(id_token, "id_token", max_length=20)
+            body["id_token"] = check.text("id_token", id_token, max_length=20)
         if not body:
             raise InvalidRequestError("update_card needs name and/or id_token")
         return await self._send("PUT", f"/sites/{segment}/cards/{card}", SiteCard, json=body)
@@ -357,5 +301,5 @@ class Sites(Resource):
         if isinstance(group, bool) or not isinstance(group, int | str):
             raise InvalidRequestError(f"group must be a group id, got {group!r}")
         if isinstance(group, int):
-            _integer(group, "group", minimum=0)
+            check.integer("group", group, minimum=0)
         return await self._get(f"/sites/{segment}/groups/{path_segment(group)}/meter", GroupMeter)

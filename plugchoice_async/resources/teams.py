@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Iterable
 from typing import Final
 
 from .._pagination import AsyncPager
-from ..exceptions import InvalidRequestError
 from ..models import (
     ChargePointStatus,
     ConnectionStatus,
@@ -18,40 +16,16 @@ from ..models import (
     TeamCharger,
     TeamTransaction,
 )
+from . import _validate as check
 from ._base import Resource
 from ._ids import uuid_segment
 from ._params import query
-from .sites import StatusArg, transaction_status
+from ._validate import TransactionStatusArg
 
 __all__ = ["Teams"]
 
 #: The sorts ``GET /teams/{uuid}/transactions`` documents (``-`` prefix: descending).
 TRANSACTION_SORTS: Final = frozenset({"started_at", "stopped_at", "total_kwh", "meter_start", "meter_stop"})
-
-# A filter value: one value, or several (sent comma-separated: any of them matches).
-_OneOrMany = str | enum.Enum | Iterable[str | enum.Enum]
-
-
-def _any_of(value: _OneOrMany | None, field: str) -> str | None:
-    """``"online"`` -> ``"online"``; ``["online", "offline"]`` -> ``"online,offline"``; None stays None."""
-    if value is None:
-        return None
-    values = [value] if isinstance(value, str | enum.Enum) else list(value)
-    texts = []
-    for item in values:
-        text = item.value if isinstance(item, enum.Enum) else item
-        if not isinstance(text, str) or not text.strip() or "," in text:
-            raise InvalidRequestError(f"{field} must be a non-empty value without commas, got {item!r}")
-        texts.append(text)
-    if not texts:
-        raise InvalidRequestError(f"{field} must name at least one value")
-    return ",".join(texts)
-
-
-def _per_page(value: int | None) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise InvalidRequestError(f"per_page must be a positive integer, got {value!r}")
-    return value
 
 
 class Teams(Resource):
@@ -93,14 +67,14 @@ class Teams(Resource):
         """
         path = f"/teams/{uuid_segment(team, 'team')}/chargers"
         filters = {
-            "connection_status": _any_of(connection_status, "connection_status"),
-            "status": _any_of(status, "status"),
-            "connector_status": _any_of(connector_status, "connector_status"),
-            "vendor": _any_of(vendor, "vendor"),
-            "license": _any_of(license, "license"),
+            "connection_status": check.any_of("connection_status", connection_status),
+            "status": check.any_of("status", status),
+            "connector_status": check.any_of("connector_status", connector_status),
+            "vendor": check.any_of("vendor", vendor),
+            "license": check.any_of("license", license),
             "site_uuid": None if site is None else uuid_segment(site, "site"),
         }
-        params = query(filters=filters, sort=_sort(sort), per_page=_per_page(per_page))
+        params = query(filters=filters, sort=sort, per_page=check.page_size("per_page", per_page))
         return AsyncPager(self._transport, path, TeamCharger, params=params)
 
     def sites(
@@ -119,15 +93,18 @@ class Teams(Resource):
         is passed to the server as is.
         """
         path = f"/teams/{uuid_segment(team, 'team')}/sites"
-        filters = {"country": _any_of(country, "country"), "smart_charging": _any_of(smart_charging, "smart_charging")}
-        params = query(filters=filters, sort=_sort(sort), per_page=_per_page(per_page))
+        filters = {
+            "country": check.any_of("country", country),
+            "smart_charging": check.any_of("smart_charging", smart_charging),
+        }
+        params = query(filters=filters, sort=sort, per_page=check.page_size("per_page", per_page))
         return AsyncPager(self._transport, path, Site, params=params)
 
     def transactions(
         self,
         team: str | uuid.UUID,
         *,
-        status: StatusArg | None = None,
+        status: TransactionStatusArg | None = None,
         sort: str | None = None,
         per_page: int | None = None,
     ) -> AsyncPager[TeamTransaction]:
@@ -140,18 +117,9 @@ class Teams(Resource):
         """
         path = f"/teams/{uuid_segment(team, 'team')}/transactions"
         params = query(
-            filters={"status": transaction_status(status)},
-            sort=_sort(sort),
+            filters={"status": check.transaction_status(status)},
+            sort=sort,
             allowed_sorts=TRANSACTION_SORTS,
-            per_page=_per_page(per_page),
+            per_page=check.page_size("per_page", per_page),
         )
         return AsyncPager(self._transport, path, TeamTransaction, params=params)
-
-
-def _sort(value: str | None) -> str | None:
-    """A ``sort`` value: one field name, optionally ``-`` prefixed."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.lstrip("-") or value.count("-", 0, 2) > 1:
-        raise InvalidRequestError(f"sort must be a field name, optionally prefixed with '-', got {value!r}")
-    return value
