@@ -32,6 +32,8 @@ from .exceptions import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
+    ClientClosedError,
+    InvalidRequestError,
     PlugchoiceError,
     ResponseValidationError,
 )
@@ -243,7 +245,9 @@ class AiohttpTransport:
     def _session(self) -> aiohttp.ClientSession:
         shared = self._shared
         if shared.closed:
-            raise RuntimeError("the client is closed")
+            raise ClientClosedError("the client is closed: create a new PlugchoiceClient")
+        if shared.session is not None and shared.session.closed:
+            raise ClientClosedError("the aiohttp session given to the client is closed")
         if shared.session is None:
             connector = aiohttp.TCPConnector(limit=shared.max_concurrency, limit_per_host=0)
             shared.session = aiohttp.ClientSession(
@@ -273,7 +277,7 @@ class AiohttpTransport:
             return path
         if path.startswith(self._origin + "/"):
             return URL(path, encoded=True).raw_path_qs
-        raise ValueError(f"refusing to send the token to a URL outside {self._origin}: {path!r}")
+        raise InvalidRequestError(f"refusing to send the token to a URL outside {self._origin}: {path!r}")
 
     def _url(self, path: str) -> URL:
         if path.startswith("/"):

@@ -5,6 +5,7 @@
     PlugchoiceError
     ├── ConfigurationError (also a ValueError)   the client cannot be built as asked (no token, http://...)
     ├── InvalidRequestError (also a ValueError)  bad input caught before anything is sent
+    ├── ClientClosedError (also a RuntimeError)  the client was used after aclose()
     ├── APIConnectionError                       the request did not get an HTTP answer
     │   └── APITimeoutError                      ... because a timeout expired
     ├── APIStatusError                           the server answered with a 4xx/5xx status
@@ -35,6 +36,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ChargerTimeoutError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "InternalServerError",
@@ -58,6 +60,10 @@ class ConfigurationError(PlugchoiceError, ValueError):
 
 class InvalidRequestError(PlugchoiceError, ValueError):
     """An argument is invalid; the request was not sent."""
+
+
+class ClientClosedError(PlugchoiceError, RuntimeError):
+    """The client (or the session it was given) is closed; nothing was sent."""
 
 
 class APIConnectionError(PlugchoiceError):

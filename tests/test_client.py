@@ -10,6 +10,7 @@ from aioresponses import aioresponses
 
 from plugchoice_async import (
     DEFAULT_BASE_URL,
+    ClientClosedError,
     ConfigurationError,
     InvalidRequestError,
     PlugchoiceClient,
@@ -103,7 +104,7 @@ async def test_own_session_closed_and_client_unusable_after_close() -> None:
     await client.aclose()
     await client.aclose()  # idempotent
     assert session.closed
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ClientClosedError, match="closed"):
         await client.user.get()
 
 

@@ -25,6 +25,7 @@ EXPECTED = {
     "ChargerModel",
     "ChargerPermissions",
     "ChargerTimeoutError",
+    "ClientClosedError",
     "ClientStats",
     "ConfigurationError",
     "ConflictError",
