@@ -181,6 +181,7 @@ class FixedWindowLimiter:
     def _discard(self, fut: asyncio.Future[Ticket]) -> None:
         with contextlib.suppress(ValueError):
             self._waiters.remove(fut)
+        self._poke.set()  # let the pump re-check (and end when nobody waits any more)
 
     def _give_back(self, ticket: Ticket) -> None:
         if ticket.window == self._window and self._used > 0:
