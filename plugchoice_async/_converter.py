@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -50,7 +51,7 @@ from typing import Any, Final, TypeVar
 import attrs
 import cattrs
 import orjson
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
@@ -421,7 +422,7 @@ def _format_exception(exc: BaseException, tp: Any) -> str:
 
 
 def _explain(exc: BaseException) -> str:
-    if isinstance(exc, ClassValidationError | ForbiddenExtraKeysError):
+    if isinstance(exc, BaseValidationError | ForbiddenExtraKeysError):
         messages = cattrs.transform_error(exc, path="$", format_exception=_format_exception)
         return "; ".join(messages)
     return f"{type(exc).__name__}: {exc}"
@@ -455,13 +456,20 @@ def structure_strict(data: Any, cls: type[T]) -> T:
         raise StructureError(_explain(exc)) from exc
 
 
+def _type_name(tp: Any) -> str:
+    """``Charger`` for a class, ``tuple[Transaction, ...]`` for a list of items."""
+    if isinstance(tp, type) and not typing.get_args(tp):
+        return tp.__name__
+    return re.sub(r"\b(?:\w+\.)+(\w+)", r"\1", repr(tp))
+
+
 def structure_response(data: Any, cls: type[T], *, method: str, path: str) -> T:
     """``structure`` for an API answer: a misfit raises ``ResponseValidationError`` naming the request."""
     try:
         return structure(data, cls)
     except StructureError as exc:
         raise ResponseValidationError(
-            f"the answer does not fit {cls.__name__}: {exc}", method=method, path=path, status=200, body=data
+            f"the answer does not fit {_type_name(cls)}: {exc}", method=method, path=path, status=200, body=data
         ) from exc
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator, Mapping
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
@@ -118,6 +119,12 @@ class AsyncPager(Generic[T]):
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self.first_page().__await__()
 
+    def _missing_params(self, next_url: str) -> dict[str, str | int | float] | None:
+        """Our filters that a next link dropped (Laravel keeps only ``page`` unless told otherwise)."""
+        present = parse_qs(urlsplit(next_url).query, keep_blank_values=True)
+        missing = {k: v for k, v in self._params.items() if k not in present}
+        return missing or None
+
     async def iter_pages(self) -> AsyncGenerator[Page[T], None]:
         """Every page in order, fetched one at a time as you iterate (``aclose()`` it to stop early)."""
         page = await self.first_page()
@@ -127,7 +134,7 @@ class AsyncPager(Generic[T]):
             if not page.items or page.next_url is None or page.next_url in seen:
                 return
             seen.add(page.next_url)
-            page = await self._fetch(page.next_url, None)
+            page = await self._fetch(page.next_url, self._missing_params(page.next_url))
 
     async def __aiter__(self) -> AsyncGenerator[T, None]:
         """Every item of every page, pages fetched as needed (``aclose()`` the iterator to stop early)."""

@@ -159,3 +159,13 @@ def test_user_volttime() -> None:
     assert user.name == "Morgan Hirthe"
     assert user.created_at.tzinfo is not None
     assert user.intercom is not None and "hmac_web" in user.intercom
+
+
+def test_list_shape_error_names_item_and_field() -> None:
+    from plugchoice_async.models import Transaction
+
+    with pytest.raises(ResponseValidationError) as info:
+        _converter.structure_response([{"id": 1}], tuple[Transaction, ...], method="GET", path="/x")
+    text = str(info.value)
+    assert "does not fit tuple[Transaction, ...]" in text
+    assert "$[0].charger_id" in text

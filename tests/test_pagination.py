@@ -96,3 +96,26 @@ async def test_a_next_link_off_the_api_origin_is_refused(next_url: str) -> None:
                 await anext(connectors)
     assert isinstance(info.value, PlugchoiceError) and isinstance(info.value, InvalidRequestError)
     assert [str(url) for _, url in mocked.requests] == [SITE_CONNECTORS]  # nothing else was sent, no token leaked
+
+
+async def test_filters_dropped_by_a_next_link_are_sent_again() -> None:
+    """Laravel's next links carry only ``page`` unless the API appends the query: keep our filters."""
+    from aioresponses import aioresponses
+
+    from plugchoice_async import PlugchoiceClient
+    from tests.conftest import load_fixture
+
+    base = "https://api.test/api/v3"
+    charger = "445bd3f6-8f2c-38cb-aa04-2f4e1edb32bb"
+    path = f"{base}/chargers/{charger}/transactions"
+    item = load_fixture("transactions.list.volttime.json")["data"][0]
+    page1 = {"data": [item], "links": {"next": f"{path}?page=2"}, "meta": {"current_page": 1}}
+    page2 = {"data": [], "links": {"next": None}, "meta": {"current_page": 2}}
+    with aioresponses() as mocked:
+        mocked.get(f"{path}?filter%5Bstatus%5D=finished", payload=page1)
+        mocked.get(f"{path}?page=2&filter%5Bstatus%5D=finished", payload=page2)
+        async with PlugchoiceClient("t", base_url=base) as client:
+            pages = [p async for p in client.chargers.transactions(charger, status="finished").iter_pages()]
+        sent = [str(url) for (method, url) in mocked.requests]
+    assert len(pages) == 2
+    assert any("page=2" in u and "filter%5Bstatus%5D=finished" in u for u in sent)
