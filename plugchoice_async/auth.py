@@ -43,11 +43,11 @@ class _OAuth:
         client_id: str,
         client_secret: str,
         *,
-        scope: str | None,
-        token_url: str | None,
-        refresh_margin: float,
-        on_token: Callable[[OAuthToken], None] | None,
-        clock: Callable[[], float],
+        scope: str | None = None,
+        token_url: str | None = None,
+        refresh_margin: float = 60.0,
+        on_token: Callable[[OAuthToken], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not client_id or not client_secret:
             raise ConfigurationError("OAuth needs a client_id and a client_secret")
@@ -130,27 +130,6 @@ class OAuthClientCredentials(_OAuth):
     """
 
     grant_type = "client_credentials"
-
-    def __init__(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        scope: str | None = None,
-        token_url: str | None = None,
-        refresh_margin: float = 60.0,
-        on_token: Callable[[OAuthToken], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            client_id,
-            client_secret,
-            scope=scope,
-            token_url=token_url,
-            refresh_margin=refresh_margin,
-            on_token=on_token,
-            clock=clock,
-        )
 
 
 class OAuthRefreshToken(_OAuth):
