@@ -6,9 +6,8 @@ import ipaddress
 import os
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import aiohttp
 from yarl import URL
 
 from ._ratelimit import FixedWindowLimiter, RateLimit, RateLimiter
@@ -19,6 +18,9 @@ from ._types import Auth, Timeout
 from .auth import OAuthClientCredentials, OAuthRefreshToken
 from .exceptions import ConfigurationError
 from .resources import Chargers, Sites, Teams, Users
+
+if TYPE_CHECKING:  # only the transport imports aiohttp at run time
+    import aiohttp
 
 __all__ = ["DEFAULT_BASE_URL", "PlugchoiceClient"]
 

@@ -21,7 +21,21 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class MeterValue:
+class _Reading:
+    """What every OCPP reading carries: the value (parsed and as sent) and what it measures."""
+
+    value: Reading = None
+    raw_value: str
+    context: ReadingContext | str | None = None
+    format: ValueFormat | str | None = None
+    measurand: Measurand | str | None = None
+    phase: Phase | str | None = None
+    location: Location | str | None = None
+    unit: UnitOfMeasure | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MeterValue(_Reading):
     """One stored OCPP sample (an item of ``GET /chargers/{uuid}/metervalues``).
 
     The wire sends the reading as a string. ``value`` is that string parsed as a number,
@@ -39,32 +53,15 @@ class MeterValue:
     charger_transaction_id: int | None = None
     transaction_id: int | None = None
     timestamp: datetime
-    value: Reading = None
-    raw_value: str
-    context: ReadingContext | str | None = None
-    format: ValueFormat | str | None = None
-    measurand: Measurand | str | None = None
-    phase: Phase | str | None = None
-    location: Location | str | None = None
-    unit: UnitOfMeasure | str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class SampledValue:
+class SampledValue(_Reading):
     """One OCPP ``sampledValue`` of the latest meter value (camelCase on the wire).
 
     ``value`` is the reading parsed as a number (None when it is not one); ``raw_value``
     keeps the string as sent.
     """
-
-    value: Reading = None
-    raw_value: str
-    context: ReadingContext | str | None = None
-    format: ValueFormat | str | None = None
-    measurand: Measurand | str | None = None
-    phase: Phase | str | None = None
-    location: Location | str | None = None
-    unit: UnitOfMeasure | str | None = None
 
 
 @attrs.frozen(kw_only=True)
