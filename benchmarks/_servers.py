@@ -90,12 +90,26 @@ def nginx_serving(documents: Mapping[str, bytes]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def emulator_process(chargers: int, *, token: str, rate_limit: int = 0, rate_period: float = 60.0) -> Iterator[str]:
-    """Run ``python -m plugchoice_async.testing`` in its own process; yields the base URL."""
+def emulator_process(
+    chargers: int,
+    *,
+    token: str,
+    rate_limit: int = 0,
+    rate_period: float = 60.0,
+    throttle: str = "fixed-window",
+    rate_limit_headers: str = "always",
+    rate_burst: int = 10,
+) -> Iterator[str]:
+    """Run ``python -m plugchoice_async.testing`` in its own process; yields the base URL.
+
+    ``rate_limit`` 0 means no limit; ``throttle``, ``rate_limit_headers`` and ``rate_burst`` as the command line's
+    ``--throttle``, ``--rate-limit-headers`` and ``--rate-burst``.
+    """
     port = free_port()
     cmd = [
         sys.executable, "-m", "plugchoice_async.testing", "--chargers", str(chargers), "--port", str(port),
         "--token", token, "--rate-limit", str(rate_limit), "--rate-period", str(rate_period),
+        "--throttle", throttle, "--rate-limit-headers", rate_limit_headers, "--rate-burst", str(rate_burst),
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     try:

@@ -18,6 +18,7 @@ import pytest
 
 import plugchoice_async.testing as testing
 from plugchoice_async.testing import Fault, LoggedRequest, PlugchoiceEmulator
+from tests.conftest import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,19 +74,6 @@ CONNECTOR_FIELDS = [
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After", "X-RateLimit-Reset")
-
-
-class FakeClock:
-    """A clock the test steps by hand."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def auth(token: str) -> dict[str, str]:

@@ -12,22 +12,10 @@ import aiohttp
 import pytest
 
 from plugchoice_async.testing import ActionRecord, PlugchoiceEmulator
+from tests.conftest import FakeClock
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LONG = "x" * 256
-
-
-class FakeClock:
-    """A clock the test steps by hand."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def fixture(name: str) -> Any:

@@ -11,8 +11,10 @@ import asyncio
 import contextlib
 import signal
 import sys
+from typing import get_args
 
-from ._server import PlugchoiceEmulator
+from ._ratelimit import ThrottleName
+from ._server import PlugchoiceEmulator, RateLimitHeaders
 
 __all__ = ["main"]
 
@@ -38,22 +40,53 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-period", type=float, default=60.0, help="rate-limit window in seconds (default: %(default)s)"
     )
     parser.add_argument(
+        "--throttle",
+        choices=get_args(ThrottleName),
+        default="fixed-window",
+        help="how the rate limit is kept: fixed-window (Laravel's, as Plugchoice: --rate-limit per window opened by "
+        "the first request), sliding-window (at most --rate-limit in any trailing --rate-period) or leaky-bucket "
+        "(nginx limit_req at --rate-limit/--rate-period per second, burst=--rate-burst nodelay) "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-limit-headers",
+        choices=get_args(RateLimitHeaders),
+        default="always",
+        help="where X-RateLimit-Limit/-Remaining/-Reset go: always (Limit and Remaining on every answer, Reset on "
+        "429s, as Laravel), on-429 (all three on 429s only) or never; 429s always carry Retry-After "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rate-burst",
+        type=int,
+        default=10,
+        help="leaky-bucket only: requests allowed at once beyond the one being served (default: %(default)s)",
+    )
+    parser.add_argument(
         "--latency", type=float, default=0.0, help="delay added before every answer, seconds (default: 0)"
     )
     return parser
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    emulator = PlugchoiceEmulator(
+def _emulator(args: argparse.Namespace) -> PlugchoiceEmulator:
+    """The emulator the parsed command line asks for (not started)."""
+    return PlugchoiceEmulator(
         args.chargers,
         token=args.token,
         seed=args.seed,
         rate_limit=args.rate_limit or None,
         rate_period=args.rate_period,
+        throttle=args.throttle,
+        rate_limit_headers=args.rate_limit_headers,
+        rate_burst=args.rate_burst,
         host=args.host,
         port=args.port,
         latency=args.latency,
     )
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    emulator = _emulator(args)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -4,7 +4,8 @@ Every request goes through one pipeline, in this order:
 
 1. arrival: logged (``at`` = clock value), counted in flight, ``latency`` slept;
 2. auth: ``Authorization: Bearer <token>``, else 401 (not counted by the rate limiter, no rate headers);
-3. rate limit: fixed window per token, else 429 with ``Retry-After`` and ``X-RateLimit-Reset``;
+3. rate limit: ``throttle`` counts the request against its token (or OAuth client), else 429 with ``Retry-After``;
+   the ``X-RateLimit-*`` headers go where ``rate_limit_headers`` says;
 4. faults: the first queued :class:`Fault` matching the request, else the random ``error_rate`` errors;
 5. the route table: a handler, or 404 / 405.
 
@@ -26,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self, get_args
 
 import orjson
 from aiohttp import web
@@ -35,7 +36,7 @@ from ._faults import Fault, FaultQueue, html_error_page, json_error_body
 from ._fleet import REFERENCE_EPOCH
 from ._history import charger_transaction
 from ._oauth import OAUTH_PATH, OAuthServer
-from ._ratelimit import FixedWindowLimiter
+from ._ratelimit import THROTTLES, Throttle, ThrottleName
 from ._router import Router
 from ._routes_chargers import ChargerRoutes
 from ._routes_metering import MeteringRoutes
@@ -43,7 +44,11 @@ from ._routes_sites import SiteRoutes, TeamRoutes
 from ._state import BEHAVIOURS, ActionRecord, Behaviour, State
 from ._web import json_response, message_response
 
-__all__ = ["LoggedRequest", "PlugchoiceEmulator", "json_response"]
+__all__ = ["LoggedRequest", "PlugchoiceEmulator", "RateLimitHeaders", "json_response"]
+
+RateLimitHeaders = Literal["always", "on-429", "never"]
+_HEADER_MODES: tuple[str, ...] = get_args(RateLimitHeaders)
+_THROTTLE_NAMES: tuple[str, ...] = get_args(ThrottleName)
 
 _logger = logging.getLogger(__name__)
 
@@ -82,6 +87,11 @@ def _redacted(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: _REDACTED if name.lower() == "authorization" else value for name, value in headers.items()}
 
 
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+
+
 class PlugchoiceEmulator:
     """A local Plugchoice API v3 server with a generated fleet, for tests and demos.
 
@@ -93,10 +103,10 @@ class PlugchoiceEmulator:
                     charger = (await r.json())["data"]
 
     State is plain and mutable: ``chargers`` (uuid -> Get Charger document, in fleet order), ``user``,
-    ``latency``, ``error_rate``, ``error_status``, ``rate_limit`` and ``rate_period`` may all be changed
-    while it serves. Change charger documents with :meth:`set_charger`; after editing ``chargers``
-    directly, call :meth:`invalidate` so the cached JSON is rebuilt. Observations: ``requests``,
-    ``max_in_flight``, ``rate_limited``; :meth:`reset_stats` clears them.
+    ``latency``, ``error_rate``, ``error_status``, ``rate_limit``, ``rate_period``, ``throttle``,
+    ``rate_limit_headers`` and ``rate_burst`` may all be changed while it serves. Change charger documents with
+    :meth:`set_charger`; after editing ``chargers`` directly, call :meth:`invalidate` so the cached JSON is rebuilt.
+    Observations: ``requests``, ``max_in_flight``, ``rate_limited``; :meth:`reset_stats` clears them.
 
     Around the fleet: ``teams`` and ``sites`` of the account (about one site per 20 chargers, 80% of the chargers
     on one), and another owner's chargers (``foreign_uuids``, site ``foreign_site_uuid``, team ``foreign_team_uuid``)
@@ -109,7 +119,18 @@ class PlugchoiceEmulator:
     tokens it grants (``token_grants`` counts them) are accepted until ``token_ttl`` seconds of ``clock`` pass or
     :meth:`expire_tokens`.
 
-    ``clock`` drives the rate-limit windows, ``LoggedRequest.at`` and OAuth expiry (inject a fake one to step
+    Rate limit: ``rate_limit`` requests per ``rate_period`` seconds per token or OAuth client (None: no limit, 0: none),
+    enforced by ``throttle`` (see ``_ratelimit``): ``"fixed-window"`` (the default: Laravel's ``throttle``
+    middleware, as Plugchoice), ``"sliding-window"`` (at most ``rate_limit`` in any trailing ``rate_period``) or
+    ``"leaky-bucket"`` (nginx ``limit_req`` at ``rate_limit / rate_period`` per second with ``burst=rate_burst
+    nodelay``: ``rate_burst + 1`` requests at once). Rejected requests never count. Each 429 adds one to
+    ``rate_limited`` and carries ``Retry-After`` (whole seconds, at least 1). ``rate_limit_headers`` says where
+    the other headers go: ``"always"`` (the default, as Laravel) puts ``X-RateLimit-Limit`` (``rate_limit``) and
+    ``X-RateLimit-Remaining`` on every authenticated answer and ``X-RateLimit-Reset`` (epoch seconds at which a
+    retry is allowed) on 429s; ``"on-429"`` puts those three on 429s only; ``"never"`` sends none of them.
+    Switching ``throttle`` while serving starts its counts afresh.
+
+    ``clock`` drives the rate limit, ``LoggedRequest.at`` and OAuth expiry (inject a fake one to step
     time); ``X-RateLimit-Reset`` maps it to epoch seconds with the offset between ``time.time()`` and the
     clock taken at construction. That mapping (never before the fleet's reference instant, 2026-01-10 12:00 UTC)
     is also the "now" of the timestamps written by commands and :meth:`set_charger`, so stepping a fake clock
@@ -125,6 +146,9 @@ class PlugchoiceEmulator:
         seed: int = 0,
         rate_limit: int | None = 500,
         rate_period: float = 60.0,
+        throttle: ThrottleName = "fixed-window",
+        rate_limit_headers: RateLimitHeaders = "always",
+        rate_burst: int = 10,
         host: str = "127.0.0.1",
         port: int = 0,
         latency: float = 0.0,
@@ -142,10 +166,17 @@ class PlugchoiceEmulator:
             raise ValueError(f"token_ttl must be positive, got {token_ttl}")
         if rate_period <= 0:
             raise ValueError(f"rate_period must be positive, got {rate_period}")
+        _check_choice("throttle", throttle, _THROTTLE_NAMES)
+        _check_choice("rate_limit_headers", rate_limit_headers, _HEADER_MODES)
+        if rate_burst < 0:
+            raise ValueError(f"rate_burst must be at least 0, got {rate_burst}")
 
         self.token = token
         self.rate_limit = rate_limit
         self.rate_period = rate_period
+        self.throttle = throttle
+        self.rate_limit_headers = rate_limit_headers
+        self.rate_burst = rate_burst
         self.latency = latency
         self.error_rate = 0.0
         self.error_status = 500
@@ -161,7 +192,8 @@ class PlugchoiceEmulator:
         self._oauth = OAuthServer(seed, clock, token_ttl)
         self._error_rng = random.Random(f"plugchoice-errors:{seed}")
         self._faults = FaultQueue()
-        self._limiter = FixedWindowLimiter()
+        self._throttle_name = throttle
+        self._throttle_state: Throttle = THROTTLES[throttle]()
         self._in_flight = 0
         self._next_seq = 0
         self._log: dict[int, LoggedRequest | None] = {}  # arrival order; None while in flight
@@ -478,18 +510,25 @@ class PlugchoiceEmulator:
         return None if client is None else f"oauth-client:{client}"
 
     def _throttle(self, key: str, now: float, headers: dict[str, str]) -> web.Response | None:
-        """Count the request in its window and set the rate headers; the 429 answer when it is over the limit."""
+        """Count the request with the throttle and set the rate headers; the 429 answer when it is over the limit."""
         limit = self.rate_limit
         if limit is None:
             return None
-        decision = self._limiter.hit(key, now, limit, self.rate_period)
-        headers["X-RateLimit-Limit"] = str(limit)
-        headers["X-RateLimit-Remaining"] = str(decision.remaining)
-        if decision.allowed:
+        mode = self.rate_limit_headers
+        _check_choice("rate_limit_headers", mode, _HEADER_MODES)  # it may have been changed
+        if self.throttle != self._throttle_name:
+            _check_choice("throttle", self.throttle, _THROTTLE_NAMES)
+            self._throttle_name, self._throttle_state = self.throttle, THROTTLES[self.throttle]()
+        decision = self._throttle_state.hit(key, now, limit, self.rate_period, self.rate_burst)
+        if mode == "always" or (mode == "on-429" and not decision.allowed):
+            headers["X-RateLimit-Limit"] = str(limit)
+            headers["X-RateLimit-Remaining"] = str(decision.remaining)
+        if decision.retry_after is None:
             return None
         self.rate_limited += 1
-        headers["Retry-After"] = str(math.ceil(decision.window_end - now))
-        headers["X-RateLimit-Reset"] = str(math.ceil(decision.window_end + self._wall_offset))
+        headers["Retry-After"] = str(max(1, math.ceil(decision.retry_after)))
+        if mode != "never":
+            headers["X-RateLimit-Reset"] = str(math.ceil(now + decision.retry_after + self._wall_offset))
         response = json_response(429, _TOO_MANY_ATTEMPTS)
         response.headers.update(headers)
         return response
