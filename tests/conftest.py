@@ -33,6 +33,7 @@ from aiohttp.streams import StreamReader
 from plugchoice_async import PlugchoiceClient, RetryPolicy
 from plugchoice_async._transport import AiohttpTransport
 from plugchoice_async.testing import PlugchoiceEmulator
+from tests._redis import fresh_redis_server, redis_server, redis_url  # noqa: F401 - fixtures for a real redis-server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -94,6 +95,19 @@ async def emulator() -> AsyncIterator[PlugchoiceEmulator]:
     """A running emulator with 50 chargers, no rate limit binding in normal tests."""
     async with PlugchoiceEmulator(chargers=50, token=TOKEN, rate_limit=None) as emu:
         yield emu
+
+
+class FakeClock:
+    """A clock the test steps by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 class FakeSleep:
