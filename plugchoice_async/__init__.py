@@ -3,7 +3,8 @@
 import logging as _logging
 
 from ._pagination import AsyncPager, Page
-from ._ratelimit import FixedWindowLimiter, RateLimit, RateLimiter, Ticket
+from ._ratelimit import LocalRateLimiter, PauseTooLong, RateLimit, RateLimiter, Ticket
+from ._redis_limiter import RedisRateLimiter
 from ._retry import RetryBudget, RetryPolicy
 from ._stats import ClientStats, RequestEvent
 from ._types import Timeout
@@ -26,6 +27,7 @@ from .exceptions import (
     PermissionDeniedError,
     PlugchoiceError,
     RateLimitError,
+    RateLimiterUnavailableError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
@@ -153,7 +155,6 @@ __all__ = [
     "Connector",
     "ConnectorFormat",
     "DayAheadPricingStrategy",
-    "FixedWindowLimiter",
     "FleetUpdate",
     "GraphCurrentPoint",
     "GraphEnergyPoint",
@@ -164,6 +165,7 @@ __all__ = [
     "InvalidRequestError",
     "LatestMeterValue",
     "LoadManagement",
+    "LocalRateLimiter",
     "Location",
     "LockSetting",
     "LogDestination",
@@ -180,6 +182,7 @@ __all__ = [
     "OAuthToken",
     "OcppLog",
     "Page",
+    "PauseTooLong",
     "PermissionDeniedError",
     "Phase",
     "PlugAndChargeSetting",
@@ -194,8 +197,10 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RateLimiter",
+    "RateLimiterUnavailableError",
     "ReadingContext",
     "RecurrencyKind",
+    "RedisRateLimiter",
     "RequestEvent",
     "ResponseValidationError",
     "RetryBudget",

@@ -1,32 +1,38 @@
-"""Client-side rate limiting against Laravel's fixed-window throttle.
+"""Client-side rate limiting: one pacing algorithm, safe for every throttle shape.
 
-Plugchoice counts requests per token in fixed windows (500 per 60 s by default):
-a window opens at the first request after the previous one expired, and every
-answer says ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``. A token bucket
-with a full burst is not safe against that (it keeps sending after the window's
-budget is spent), so ``FixedWindowLimiter`` models the server's window instead:
+The server may throttle in fixed windows (Laravel, Plugchoice itself), sliding windows, or as a
+leaky or token bucket (a gateway in front), and it may or may not say so in ``X-RateLimit-*``
+headers. One algorithm, in :class:`PacingState`, respects all of them:
 
-* **Budget**: at most ``limit`` requests are sent per local window. The local window
-  starts at its first send and ends ``period + margin`` later; the margin
-  (``max(50 ms, 2% of the period)``) covers clock drift and latency, so a request
-  counted in one of our windows never lands in the server's next one.
-* **Learning**: every answer's ``X-RateLimit-Remaining`` re-counts what the current
-  window has used (``limit - remaining`` plus what we sent since that request), so
-  other users of the token and a window that opened earlier than we thought are seen;
-  an answer that shows a fresh server window re-aligns ours. A different
-  ``X-RateLimit-Limit`` is adopted at once. Requests wait for the next window when
-  the budget is spent, instead of collecting 429s (proactive pacing).
-* **Shared pause**: a 429 pauses *every* request of the client until its
-  ``Retry-After`` / ``X-RateLimit-Reset`` has passed: one pause, not a retry storm.
-* **Period**: the server does not announce its window length. When the server's
-  limit differs from the configured one, the configured period is suspect too: once
-  the budget is spent, one probe request is let through; its 429 tells when the
-  window ends, which gives the period (an upper bound, so never early).
+* **Pacing (GCRA).** Sends are spaced by an emission interval of ``(1 + margin) / rate`` seconds,
+  with a small burst allowance (``RateLimit.burst``, at most 10). A limit is never spent at the
+  start of a window, so no window shape sees more than the limit plus the burst.
+* **Headers, where they come.** ``X-RateLimit-Limit`` different from ours is adopted at once.
+  ``X-RateLimit-Remaining`` is *credit*: what the server says is left, less what we sent since,
+  may be sent at once (other users of the token are seen this way). When the credit is spent,
+  sends wait for the pacing clock, which every send has advanced by one interval, so a burst of
+  ``limit`` is followed by a wait of about one period. If the server's limit differs from the
+  configured one, the configured period is suspect: one probe is sent when the credit is spent,
+  and its 429 tells when the window ends, which gives the period (learned once, bounded).
+* **429s.** A 429 that says the window is spent (``X-RateLimit-Remaining: 0`` or
+  ``X-RateLimit-Reset``), or asks for more than a second, pauses every request until then plus a
+  time margin; one that asks for a second or less (a bucket with room again soon) delays only the
+  refused request. Either way the refused request is re-queued: it was not processed. A pause
+  longer than ``RateLimit.max_pause`` makes every request that would wait for it fail at once with
+  :class:`PauseTooLong` (the transport raises ``RateLimitError`` with ``retry_after``) until it
+  has passed.
+* **Adapting.** A 429 for a request sent while the limiter believed it had budget cuts the rate
+  multiplicatively (``beta``, once per episode: later 429s of requests sent before the cut do not
+  cut again), and the rate recovers along TCP CUBIC's curve towards and past the rate it had, up to
+  the ceiling ``limit / period`` (as botocore's adaptive retry mode does).
+* **Bounds.** Every learned value is clamped: limit 1..1,000,000, period 0.05 s..1 day, rate at
+  least ``ceiling / 1000``, pauses at most a day (and never waited for beyond ``max_pause``),
+  latency 0..10 s; the time margin after a pause is ``max(50 ms, 1% of the period, 2 x latency)``,
+  at most 2 s.
 
-Waiting requests queue FIFO; one pump task wakes them when the window reopens.
-The ``RateLimiter`` protocol is the seam for a shared backend (say Redis, for
-several processes polling with one token): the transport only calls ``acquire``
-and ``record``.
+:class:`LocalRateLimiter` runs it in-process (FIFO waiters, one pump task); the Redis limiter runs
+the same rules in a Lua script so that processes sharing a token share one budget. The transport
+sees either through the :class:`RateLimiter` protocol only.
 """
 
 from __future__ import annotations
@@ -35,62 +41,328 @@ import asyncio
 import collections
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Final, Protocol
+from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
 from ._http import parse_rate_limit_headers, parse_retry_after
+from .exceptions import ConfigurationError
 
-__all__ = ["FixedWindowLimiter", "RateLimit", "RateLimiter", "Ticket"]
+__all__ = [
+    "LocalRateLimiter",
+    "PacingState",
+    "PauseTooLong",
+    "RateLimit",
+    "RateLimiter",
+    "Ticket",
+]
 
 logger: Final = logging.getLogger("plugchoice_async")
+
+#: Bounds on what the limiter learns from answers (see the module docstring).
+MAX_LIMIT: Final = 1_000_000
+MIN_PERIOD: Final = 0.05
+MAX_PERIOD: Final = 86_400.0
+MAX_PAUSE: Final = 86_400.0
+MAX_LATENCY: Final = 10.0
+#: CUBIC's scaling constant (botocore's adaptive mode uses the same, in requests per second).
+CUBIC_C: Final = 0.4
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"RateLimit.{attribute.name} must be a whole number >= 1, got {value!r}")
+
+
+def _positive_number(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"RateLimit.{attribute.name} must be a finite number > 0, got {value!r}")
+
+
+def _optional_positive_int(instance: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None:
+        _positive_int(instance, attribute, value)  # type: ignore[arg-type]
+
+
+def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ConfigurationError(f"RateLimit.{attribute.name} must be a number in [0, 1), got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
 class RateLimit:
-    """Client-side rate limit: at most ``max_requests`` per ``period`` seconds (Plugchoice: 500 per 60 s).
+    """The client-side rate limit and how the limiter behaves (Plugchoice: 500 requests per 60 s).
 
-    ``margin`` is extra time added to each window for clock drift and latency;
-    None means ``max(0.05, 2% of period)``.
+    Attributes:
+        max_requests: requests allowed per ``period`` (replaced by the server's ``X-RateLimit-Limit``).
+        period: seconds of the server's window.
+        burst: sends allowed back to back before pacing starts; None means
+            ``min(10, max(1, int(max_requests * margin)))``.
+        margin: share of the rate held back for clock drift and latency (default 2%).
+        max_pause: a server-directed pause longer than this fails every request that would wait
+            for it with ``RateLimitError`` at once, until it has passed (default 60 s).
+        beta: the factor a surprise 429 cuts the pacing rate by (default 0.5).
     """
 
-    max_requests: int = attrs.field(default=500, validator=attrs.validators.gt(0))
-    period: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
-    margin: float | None = None
+    max_requests: int = attrs.field(default=500, validator=_positive_int)
+    period: float = attrs.field(default=60.0, validator=_positive_number)
+    burst: int | None = attrs.field(default=None, validator=_optional_positive_int)
+    margin: float = attrs.field(default=0.02, validator=_fraction)
+    max_pause: float = attrs.field(default=60.0, validator=_positive_number)
+    beta: float = attrs.field(default=0.5, validator=_fraction)
 
     @property
-    def effective_margin(self) -> float:
-        """The time margin actually used."""
-        return self.margin if self.margin is not None else max(0.05, 0.02 * self.period)
+    def effective_burst(self) -> int:
+        """The burst allowance actually used."""
+        if self.burst is not None:
+            return self.burst
+        return min(10, max(1, int(self.max_requests * self.margin)))
 
 
 @attrs.define(slots=True)
 class Ticket:
-    """One permit handed out by a limiter; given back to ``record`` with the answer."""
+    """One permit handed out by a limiter; given back to ``record`` with the answer.
+
+    ``seq`` numbers the sends, ``sent_at`` is the limiter's clock at the grant, ``gen`` the rate
+    generation it was paced at (a cut starts a new one), ``probe`` marks a send made only to learn,
+    ``shared`` a ticket of a shared (Redis) budget.
+    """
 
     seq: int
     sent_at: float
-    window: int
-    position: int
+    gen: int = 0
     probe: bool = False
+    shared: bool = False
 
 
+class PauseTooLong(Exception):
+    """Raised by ``RateLimiter.acquire`` while a server-directed pause longer than ``max_pause`` lasts.
+
+    The transport turns it into ``RateLimitError`` with ``retry_after`` set.
+    """
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"the server asked to pause for {retry_after:.1f} s")
+        self.retry_after = retry_after
+
+
+@runtime_checkable
 class RateLimiter(Protocol):
-    """The seam between the transport and a rate limiter (in-process or shared)."""
+    """The seam between the transport and a rate limiter (in-process or shared).
 
-    async def acquire(self) -> Ticket:
+    ``acquire`` waits at least ``delay`` seconds and until one more request may be sent, and
+    returns its ticket; while a pause longer than the limiter's ``max_pause`` lasts it raises
+    :class:`PauseTooLong` instead. ``record`` learns from the answer (status None: no answer
+    arrived); for a 429 it returns the seconds after which the refused request may be sent again
+    (it is re-queued) or None when it must be raised. ``aclose`` releases what the limiter holds.
+    """
+
+    async def acquire(self, delay: float = 0.0) -> Ticket:
         """Wait until one more request may be sent; return its ticket."""
         ...
 
-    async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> None:
-        """Learn from the answer to ``ticket`` (status None: no answer arrived)."""
+    async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> float | None:
+        """Learn from the answer to ``ticket``; for a 429, when to send it again (None: raise it)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections or tasks the limiter holds (it may be used again afterwards)."""
         ...
 
 
-class FixedWindowLimiter:
-    """The default in-process limiter (see the module docstring for the rules)."""
+def _clamp(value: float, low: float, high: float) -> float:
+    return low if value < low else high if value > high else value
+
+
+def server_pause(headers: Mapping[str, str], wall_now: float) -> float | None:
+    """The pause a 429 asks for, in seconds, or None when it names none.
+
+    ``Retry-After`` in whole seconds is rounded: where ``X-RateLimit-Reset`` (epoch seconds) is
+    sent too, it refines the delay within ``(Retry-After - 1, Retry-After]``.
+    """
+    delay = parse_retry_after(headers, now=wall_now)
+    if delay is None:
+        return None
+    info = parse_rate_limit_headers(headers)
+    if info is not None and info.reset is not None and delay >= 1 and delay == int(delay):
+        delay = _clamp(info.reset - wall_now, delay - 1, delay)
+    return _clamp(delay, 0.0, MAX_PAUSE)
+
+
+@attrs.define
+class PacingState:
+    """The algorithm of the module docstring as plain state and two pure steps: ``grant`` and ``learn``.
+
+    Times are seconds on one monotonic clock (``wall_now`` is needed only to read HTTP dates and
+    epoch resets). Not thread-safe and not async: :class:`LocalRateLimiter` serialises the calls.
+    """
+
+    config: RateLimit
+    limit: int = attrs.field(init=False)
+    period: float = attrs.field(init=False)
+    period_trusted: bool = True
+    tat: float = 0.0  # GCRA's theoretical arrival time
+    seq: int = 0
+    gen: int = 0
+    credit_seq: int = -1  # the ticket whose answer reported ``credit_left``; -1: no report
+    credit_left: int = 0
+    window_start: float | None = None  # send time of the first request of the server's window
+    paused_until: float = 0.0
+    probe_out: bool = False
+    w_max: float = 0.0  # CUBIC: the rate at the last cut (0: no cut in force)
+    cut_at: float = 0.0
+    latency: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        self.limit = self.config.max_requests
+        self.period = self.config.period
+
+    # -- derived values -------------------------------------------------------------------------
+    @property
+    def ceiling(self) -> float:
+        """The highest rate allowed: the believed limit over the believed period (requests/s)."""
+        return self.limit / self.period
+
+    def rate(self, now: float) -> float:
+        """The pacing rate at ``now``: the ceiling, or CUBIC's recovery after a cut."""
+        ceiling = self.ceiling
+        if self.w_max <= 0:
+            return ceiling
+        k = math.cbrt(self.w_max * (1 - self.config.beta) / CUBIC_C)
+        t = now - self.cut_at
+        recovered = CUBIC_C * (t - k) ** 3 + self.w_max
+        if recovered >= ceiling:
+            self.w_max = 0.0  # fully recovered
+            return ceiling
+        return max(recovered, ceiling / 1000)
+
+    def interval(self, now: float) -> float:
+        """Seconds between paced sends."""
+        return (1 + self.config.margin) / self.rate(now)
+
+    def time_margin(self) -> float:
+        """Extra wait after a pause, for clock drift and latency."""
+        return min(2.0, max(0.05, 0.01 * self.period, 2 * self.latency))
+
+    def credit(self) -> int | None:
+        """Sends the server's last report still allows (None: no report since the last pause)."""
+        if self.credit_seq < 0:
+            return None
+        return min(self.credit_left, self.limit) - (self.seq - self.credit_seq)
+
+    # -- granting -------------------------------------------------------------------------------
+    def grant(self, now: float) -> Ticket | float:
+        """A ticket if a request may be sent at ``now``, else the seconds to wait before asking again.
+
+        Raises ``PauseTooLong`` while a pause longer than ``max_pause`` lasts.
+        """
+        if now < self.paused_until:
+            wait = self.paused_until - now
+            if wait > self.config.max_pause:
+                raise PauseTooLong(wait)
+            return wait
+        interval = self.interval(now)
+        credit = self.credit()
+        probe = False
+        if credit is not None and credit > 0:
+            pass  # the server says there is budget left
+        elif credit is not None:  # the server says the budget is spent
+            if not self.period_trusted and not self.probe_out:
+                probe = self.probe_out = True
+            elif now < self.tat:
+                return self.tat - now
+        else:
+            earliest = self.tat - (self.config.effective_burst - 1) * interval
+            if now < earliest:
+                return earliest - now
+        self.seq += 1
+        self.tat = max(self.tat, now) + interval
+        return Ticket(seq=self.seq, sent_at=now, gen=self.gen, probe=probe)
+
+    def give_back(self, ticket: Ticket) -> None:
+        """Undo the grant of a ticket that was never used (its waiter was cancelled)."""
+        if ticket.probe:
+            self.probe_out = False
+
+    # -- learning -------------------------------------------------------------------------------
+    def learn(
+        self,
+        ticket: Ticket,
+        now: float,
+        wall_now: float,
+        status: int | None,
+        headers: Mapping[str, str] | None,
+    ) -> float | None:
+        """Update the state from the answer to ``ticket``.
+
+        For a 429: the seconds after which the refused request may be sent again, or None when
+        it must be raised (the pause is longer than ``max_pause``). Otherwise None.
+        """
+        if ticket.probe:
+            self.probe_out = False
+        if headers is None or status is None:
+            return None  # no answer: nothing learned
+        self.latency = _clamp(0.8 * self.latency + 0.2 * (now - ticket.sent_at), 0.0, MAX_LATENCY)
+        info = parse_rate_limit_headers(headers)
+        window_spent = False
+        if info is not None:
+            window_spent = info.remaining == 0 or info.reset is not None
+            if info.limit is not None and 1 <= info.limit <= MAX_LIMIT and info.limit != self.limit:
+                logger.info("adopting the server's rate limit: %d requests per window (was %d)", info.limit, self.limit)
+                self.limit = info.limit
+                if info.limit != self.config.max_requests and self.period == self.config.period:
+                    self.period_trusted = False
+            if info.remaining is not None and 0 <= info.remaining <= self.limit and ticket.seq > self.credit_seq:
+                self.credit_seq, self.credit_left = ticket.seq, info.remaining
+                if info.remaining == self.limit - 1:
+                    self.window_start = ticket.sent_at
+        if status != 429:
+            return None
+        return self._on_429(ticket, now, wall_now, headers, window_spent)
+
+    def _on_429(
+        self, ticket: Ticket, now: float, wall_now: float, headers: Mapping[str, str], window_spent: bool
+    ) -> float | None:
+        if not ticket.probe and ticket.gen == self.gen:
+            current = self.rate(now)
+            self.w_max = current
+            self.cut_at = now
+            self.gen += 1
+            logger.info("429 while within budget: pacing cut to %.3g requests/s", current * self.config.beta)
+        delay = server_pause(headers, wall_now)
+        if delay is None or (delay <= 1.0 and not window_spent):
+            # Only this request is refused (a bucket with room again soon): it waits, the rest is paced.
+            return delay if delay is not None else max(1.0, self.interval(now))
+        if not self.period_trusted and self.window_start is not None and self.window_start <= ticket.sent_at:
+            learned = _clamp(now + delay - self.window_start, MIN_PERIOD, MAX_PERIOD)
+            logger.info("learned the server's rate-limit window: %.2f s", learned)
+            self.period = learned
+            self.period_trusted = True
+        until = now + delay + self.time_margin()
+        if until > self.paused_until:
+            if delay > self.config.max_pause:
+                logger.warning(
+                    "rate limited (429): the server asks for a %.1f s pause; failing requests meanwhile", delay
+                )
+            else:
+                logger.warning("rate limited (429): pausing every request for %.2f s", until - now)
+            self.paused_until = until
+            self.credit_seq = -1  # a new window: the old report no longer holds
+            self.window_start = None
+            self.tat = until
+        if delay > self.config.max_pause:
+            return None
+        return 0.0
+
+
+class LocalRateLimiter:
+    """The in-process limiter: :class:`PacingState` behind a FIFO queue (see the module docstring).
+
+    ``clock``, ``wall_clock`` and ``sleep`` can be replaced for tests (a fake clock).
+    """
 
     def __init__(
         self,
@@ -101,111 +373,64 @@ class FixedWindowLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.config = config or RateLimit()
-        self.limit = self.config.max_requests
-        self.period = self.config.period
-        self.margin = self.config.effective_margin
-        self._period_trusted = True  # until the server shows our configuration is wrong
+        self.state = PacingState(self.config)
         self._clock = clock
         self._wall_clock = wall_clock
         self._sleep = sleep
-        self._seq = 0
-        self._window = 0
-        self._window_start = 0.0
-        self._window_end: float | None = None
-        self._used = 0
-        self._paused_until = 0.0
-        self._probe_out = False
         self._waiters: collections.deque[asyncio.Future[Ticket]] = collections.deque()
         self._pump_task: asyncio.Task[None] | None = None
         self._poke = asyncio.Event()
-        #: Seconds requests spent waiting here, summed (for stats).
-        self.waited = 0.0
-        #: 429 answers seen.
-        self.rate_limited = 0
 
-    # -- granting -------------------------------------------------------------
-    def _try_take(self, now: float) -> Ticket | None:
-        if now < self._paused_until:
-            return None
-        if self._window_end is None or now >= self._window_end:
-            self._window += 1
-            self._window_start = now
-            self._window_end = now + self.period + self.margin
-            self._used = 0
-        probe = False
-        if self._used >= self.limit:
-            if self._period_trusted or self._probe_out:
-                return None
-            probe = self._probe_out = True
-        self._used += 1
-        self._seq += 1
-        return Ticket(seq=self._seq, sent_at=now, window=self._window, position=self._used, probe=probe)
+    def __repr__(self) -> str:
+        s = self.state
+        return f"<LocalRateLimiter limit={s.limit} period={s.period:g} rate={s.rate(self._clock()):.3g}/s>"
 
-    def _next_change(self, now: float) -> float:
-        """Seconds until the budget reopens by itself (an answer may reopen it sooner)."""
-        if now < self._paused_until:
-            return self._paused_until - now
-        if self._window_end is not None and self._used >= self.limit:
-            return max(0.0, self._window_end - now)
-        return 0.0
-
-    def try_acquire(self) -> Ticket | None:
-        """A ticket at once if the budget allows it and nobody queues before us; else None (then ``acquire``)."""
-        if self._waiters:
-            return None
-        return self._try_take(self._clock())
-
-    async def acquire(self) -> Ticket:
-        """Wait (FIFO) until a request may be sent under the limit."""
+    async def acquire(self, delay: float = 0.0) -> Ticket:
+        """Wait ``delay`` seconds, then (FIFO) until a request may be sent under the limit."""
+        if delay > 0:
+            await self._sleep(delay)
         if not self._waiters:
-            ticket = self._try_take(self._clock())
-            if ticket is not None:
-                return ticket
+            granted = self.state.grant(self._clock())
+            if isinstance(granted, Ticket):
+                return granted
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Ticket] = loop.create_future()
         self._waiters.append(fut)
-        started = self._clock()
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = loop.create_task(self._pump())
         try:
             return await fut
         except asyncio.CancelledError:
-            if fut.done() and not fut.cancelled():
-                self._give_back(fut.result())
-            else:
-                self._discard(fut)
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                self.state.give_back(fut.result())
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(fut)
+            self._poke.set()  # let the pump re-check (and end when nobody waits any more)
             raise
-        finally:
-            self.waited += self._clock() - started
-
-    def _discard(self, fut: asyncio.Future[Ticket]) -> None:
-        with contextlib.suppress(ValueError):
-            self._waiters.remove(fut)
-        self._poke.set()  # let the pump re-check (and end when nobody waits any more)
-
-    def _give_back(self, ticket: Ticket) -> None:
-        if ticket.window == self._window and self._used > 0:
-            self._used -= 1
-        if ticket.probe:
-            self._probe_out = False
-        self._poke.set()
 
     async def _pump(self) -> None:
         while self._waiters:
-            now = self._clock()
+            wait = 0.0
             while self._waiters:
                 if self._waiters[0].done():  # cancelled while queued
                     self._waiters.popleft()
                     continue
-                ticket = self._try_take(now)
-                if ticket is None:
+                try:
+                    granted = self.state.grant(self._clock())
+                except PauseTooLong as exc:
+                    for fut in self._waiters:  # every request that would wait for the pause fails now
+                        if not fut.done():
+                            fut.set_exception(PauseTooLong(exc.retry_after))
+                    self._waiters.clear()
+                    return
+                if not isinstance(granted, Ticket):
+                    wait = granted
                     break
-                self._waiters.popleft().set_result(ticket)
+                self._waiters.popleft().set_result(granted)
             if not self._waiters:
                 return
-            delay = self._next_change(now)
             self._poke.clear()
-            await self._wait(delay)
+            await self._wait(wait)
 
     async def _wait(self, delay: float) -> None:
         poke = asyncio.ensure_future(self._poke.wait())
@@ -217,60 +442,12 @@ class FixedWindowLimiter:
                 if not task.done():
                     task.cancel()
 
-    # -- learning -------------------------------------------------------------
-    async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> None:
-        """Update the window from an answer's rate-limit headers (or a 429)."""
-        self.observe(ticket, status, headers)
+    async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> float | None:
+        """Learn from the answer (see :meth:`PacingState.learn`) and wake the queue."""
+        verdict = self.state.learn(ticket, self._clock(), self._wall_clock(), status, headers)
+        if self._waiters:
+            self._poke.set()
+        return verdict
 
-    def observe(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> None:
-        """``record`` without the coroutine: this limiter never waits to learn (the transport's fast path)."""
-        if ticket.probe:
-            self._probe_out = False
-        if headers is None:
-            if ticket.probe:
-                self._poke.set()
-            return
-        info = parse_rate_limit_headers(headers)
-        if info is not None and info.limit is not None and info.limit > 0 and info.limit != self.limit:
-            logger.info("adopting the server's rate limit: %d requests per window (was %d)", info.limit, self.limit)
-            self.limit = info.limit
-            if self._period_trusted:
-                self._period_trusted = False
-        now = self._clock()
-        if status == 429:
-            self._on_429(ticket, headers, now)
-        elif info is not None and info.remaining is not None and ticket.window == self._window:
-            hits = self.limit - info.remaining
-            since = self._seq - ticket.seq
-            if hits < ticket.position:
-                # the server's window opened after ours: re-align to it (late start = safe end)
-                self._window_start = ticket.sent_at
-                self._window_end = ticket.sent_at + self.period + self.margin
-            self._used = hits + since
-        self._poke.set()
-
-    def _on_429(self, ticket: Ticket, headers: Mapping[str, str], now: float) -> None:
-        self.rate_limited += 1
-        delay = parse_retry_after(headers, now=self._wall_clock())
-        if delay is None:
-            delay = max(0.0, (self._window_end or now) - now) or self.period
-        reset_at = now + delay
-        if not self._period_trusted and ticket.window == self._window:
-            # The window opened no later than our first send in it and ends no earlier than
-            # reset_at (Retry-After is rounded up): the difference bounds the period from above.
-            learned = reset_at - self._window_start
-            if learned > 0:
-                logger.info("learned the server's rate-limit window: %.2f s", learned)
-                self.period = learned
-                self.margin = self._default_margin()
-                self._period_trusted = True
-        until = reset_at + self.margin
-        if until > self._paused_until:
-            logger.warning("rate limited (429): pausing every request for %.2f s", until - now)
-            self._paused_until = until
-        # the budget is spent until the pause ends; the next send opens a new window
-        self._window_end = until
-        self._used = max(self._used, self.limit)
-
-    def _default_margin(self) -> float:
-        return self.config.margin if self.config.margin is not None else max(0.05, 0.02 * self.period)
+    async def aclose(self) -> None:
+        """Nothing to release: the pump task ends by itself once nobody waits."""

@@ -167,6 +167,7 @@ class RetryRun:
     budget: RetryBudget | None
     sleep: Callable[[float], Awaitable[None]]
     on_retry: Callable[[BaseException, float], None] | None = None
+    retry_429: bool = True  # False when a rate limiter re-queues 429s itself
     spent: int = 0
 
     def _should_retry(self, state: tenacity.RetryCallState) -> bool:
@@ -175,6 +176,8 @@ class RetryRun:
             return False
         exc = outcome.exception()
         if exc is None or not self.policy.is_retryable(exc, self.method):
+            return False
+        if not self.retry_429 and isinstance(exc, RateLimitError):
             return False
         if state.attempt_number > self.policy.max_retries:
             return False

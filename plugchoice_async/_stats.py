@@ -13,7 +13,8 @@ class ClientStats:
 
     ``requests`` counts attempts sent (retries included); ``retries`` counts retries
     by cause ("429", "503", "timeout", "connection", ...); ``rate_limited`` counts
-    429 answers; ``limiter_wait`` is the total seconds requests waited for the
+    429 answers and ``requeued`` how many of them the rate limiter sent again
+    (outside the retry policy); ``limiter_wait`` is the total seconds requests waited for the
     client-side rate limiter; ``peak_in_flight`` is the most requests on the wire
     at once.
     """
@@ -21,6 +22,7 @@ class ClientStats:
     requests: int = 0
     retries: dict[str, int] = attrs.field(factory=dict)
     rate_limited: int = 0
+    requeued: int = 0
     limiter_wait: float = 0.0
     in_flight: int = 0
     peak_in_flight: int = 0

@@ -23,7 +23,7 @@ import orjson
 from yarl import URL
 
 from ._http import decode_json, status_error
-from ._ratelimit import FixedWindowLimiter, RateLimiter, Ticket
+from ._ratelimit import PauseTooLong, RateLimiter, Ticket
 from ._retry import RetryBudget, RetryPolicy, RetryRun, retry_cause
 from ._stats import ClientStats, RequestEvent
 from ._types import Auth, Params, Timeout
@@ -35,12 +35,16 @@ from .exceptions import (
     ClientClosedError,
     InvalidRequestError,
     PlugchoiceError,
+    RateLimitError,
     ResponseValidationError,
 )
 
 __all__ = ["AiohttpTransport", "default_user_agent"]
 
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
+#: How often one request is re-queued after 429s before the 429 is raised (each wait is bounded by
+#: the limiter's max_pause, so no call waits without end).
+MAX_REQUEUES: Final = 10
 logger: Final = logging.getLogger("plugchoice_async")
 
 
@@ -180,8 +184,6 @@ class AiohttpTransport:
         self._timeout = timeout or Timeout()
         self._client_timeout = _client_timeout(self._timeout)
         self._retry = retry or RetryPolicy()
-        # The in-process limiter has synchronous fast paths; any other RateLimiter is awaited.
-        self._local_limiter = limiter if isinstance(limiter, FixedWindowLimiter) else None
         self._sleep = sleep
         self._clock = clock
         self._shared = _Shared(
@@ -267,8 +269,12 @@ class AiohttpTransport:
         if shared.closed:
             return
         shared.closed = True
-        if shared.owns_session and shared.session is not None:
-            await shared.session.close()
+        try:
+            if shared.limiter is not None:
+                await shared.limiter.aclose()
+        finally:
+            if shared.owns_session and shared.session is not None:
+                await shared.session.close()
 
     # -- requests -------------------------------------------------------------
     def _shown_path(self, path: str) -> str:
@@ -332,11 +338,14 @@ class AiohttpTransport:
     ) -> Any:
         """The first attempt (its slot already taken by the caller), then tenacity for the retries."""
         budget = self._shared.budget
+        limited = self._shared.limiter is not None
         try:
             result = await self._attempt(method, path, shown, params, body, action, authorization, True)
         except PlugchoiceError as exc:
             if self._retry.max_retries == 0 or not self._retry.is_retryable(exc, method):
                 raise
+            if limited and isinstance(exc, RateLimitError):
+                raise  # the limiter has re-queued it as often as it will
             first: PlugchoiceError = exc
         else:
             if budget is not None:
@@ -350,6 +359,7 @@ class AiohttpTransport:
             budget=budget,
             sleep=self._sleep,
             on_retry=self._count_retry,
+            retry_429=not limited,
         )
         replay: list[PlugchoiceError] = [first]
 
@@ -386,6 +396,23 @@ class AiohttpTransport:
     def _count_retry(self, exc: BaseException, delay: float) -> None:
         self._shared.stats.count_retry(retry_cause(exc))
 
+    async def _acquire(self, limiter: RateLimiter, delay: float, method: str, path: str) -> Ticket:
+        """A ticket from the rate limiter; its wait is counted in stats, never in the request's timeout."""
+        stats = self._shared.stats
+        waited_from = self._clock()
+        try:
+            return await limiter.acquire(delay)
+        except PauseTooLong as exc:
+            raise RateLimitError(
+                status=429,
+                method=method,
+                path=path,
+                message=f"not sent: {exc}, longer than the limiter's max_pause",
+                retry_after=exc.retry_after,
+            ) from None
+        finally:
+            stats.limiter_wait += self._clock() - waited_from
+
     async def _attempt(
         self,
         method: str,
@@ -400,62 +427,66 @@ class AiohttpTransport:
         shared = self._shared
         stats = shared.stats
         slots = shared.slots
+        limiter = shared.limiter
         if not have_slot and not slots.try_take():
             await slots.take()
         try:
             session = self._session()
-            ticket: Ticket | None = None
-            local = self._local_limiter
-            if local is not None:
-                ticket = local.try_acquire()
-                if ticket is None:
-                    waited_from = self._clock()
-                    ticket = await local.acquire()
-                    stats.limiter_wait += self._clock() - waited_from
-            elif shared.limiter is not None:
-                waited_from = self._clock()
-                ticket = await shared.limiter.acquire()
-                stats.limiter_wait += self._clock() - waited_from
-            stats.requests += 1
-            stats.in_flight += 1
-            if stats.in_flight > stats.peak_in_flight:
-                stats.peak_in_flight = stats.in_flight
-            started = self._clock() if shared.hooks else 0.0
-            status: int | None = None
-            headers: Mapping[str, str] | None = None
-            try:
+            requeues = 0
+            delay = 0.0
+            while True:
+                ticket = None if limiter is None else await self._acquire(limiter, delay, method, path)
+                stats.requests += 1
+                stats.in_flight += 1
+                if stats.in_flight > stats.peak_in_flight:
+                    stats.peak_in_flight = stats.in_flight
+                started = self._clock() if shared.hooks else 0.0
+                status: int | None = None
+                headers: Mapping[str, str] | None = None
+                again: float | None = None
                 try:
-                    async with session.request(
-                        method,
-                        self._url(target),  # built only now: thousands of queued requests hold no URL objects
-                        params=params,
-                        data=body,
-                        headers=self._request_headers(body, authorization),
-                        allow_redirects=False,
-                        timeout=self._client_timeout,
-                    ) as resp:
-                        raw = await resp.read()
-                        status = resp.status
-                        headers = resp.headers
-                        content_type = headers.get("Content-Type")
-                except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                    raise _translate(exc, method, path) from exc
-            finally:
-                stats.in_flight -= 1
-                if ticket is not None:
-                    if local is not None:
-                        local.observe(ticket, status, headers)
-                    elif shared.limiter is not None:
-                        await shared.limiter.record(ticket, status, headers)
-                if shared.hooks:
-                    self._emit(RequestEvent(method=method, path=path, status=status, elapsed=self._clock() - started))
+                    try:
+                        async with session.request(
+                            method,
+                            self._url(target),  # built only now: thousands of queued requests hold no URL objects
+                            params=params,
+                            data=body,
+                            headers=self._request_headers(body, authorization),
+                            allow_redirects=False,
+                            timeout=self._client_timeout,
+                        ) as resp:
+                            raw = await resp.read()
+                            status = resp.status
+                            headers = resp.headers
+                            content_type = headers.get("Content-Type")
+                    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                        raise _translate(exc, method, path) from exc
+                finally:
+                    stats.in_flight -= 1
+                    if limiter is not None and ticket is not None:
+                        again = await limiter.record(ticket, status, headers)
+                    if shared.hooks:
+                        self._emit(
+                            RequestEvent(method=method, path=path, status=status, elapsed=self._clock() - started)
+                        )
+                if status != 429:
+                    break
+                stats.rate_limited += 1
+                # A 429 was refused unprocessed: the limiter re-queues it (commands too), outside the
+                # retry policy and its budget; bounded so that no call waits without end.
+                if again is None or requeues >= MAX_REQUEUES:
+                    break
+                requeues += 1
+                stats.requeued += 1
+                delay = again
+                logger.info(
+                    "429 for %s %s: re-queued (%d of %d) after %.2f s", method, path, requeues, MAX_REQUEUES, delay
+                )
         finally:
             slots.give()
         assert status is not None
         assert headers is not None
         if status >= 300:
-            if status == 429:
-                stats.rate_limited += 1
             raise status_error(
                 status,
                 method=method,

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Final
 
 from yarl import URL
 
-from ._ratelimit import FixedWindowLimiter, RateLimit, RateLimiter
+from ._ratelimit import LocalRateLimiter, RateLimit, RateLimiter
+from ._redis_limiter import RedisRateLimiter
 from ._retry import RetryBudget, RetryPolicy
 from ._stats import ClientStats, RequestEvent
 from ._transport import AiohttpTransport
@@ -78,8 +79,10 @@ class PlugchoiceClient:
         max_concurrency: requests in flight at once; further requests queue without
             spending their timeout. Capped to a borrowed session's pool size.
         user_agent: replaces the default ``plugchoice-async/<version> ...``.
-        rate_limit: client-side limit (default 500 per 60 s, learned from the server's
-            headers); None turns it off. A ``RateLimiter`` object plugs in a custom backend.
+        rate_limit: client-side limit: a ``RateLimit`` for the in-process limiter (default 500 per
+            60 s, adapted to the server's headers and 429s), a ``RateLimiter`` such as
+            ``RedisRateLimiter`` to share one budget between processes, or None to turn it off.
+            The client's ``aclose`` also closes the limiter (a limiter may be used again).
         retry_budget: the client-wide retry quota; None turns it off.
         trace_configs: aiohttp ``TraceConfig``s for the session the client creates.
         hooks: callables told of every attempt (``RequestEvent``), for metrics.
@@ -122,7 +125,18 @@ class PlugchoiceClient:
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(str(exc)) from exc
         limiter: RateLimiter | None
-        limiter = FixedWindowLimiter(rate_limit) if isinstance(rate_limit, RateLimit) else rate_limit
+        if isinstance(rate_limit, RateLimit):
+            limiter = LocalRateLimiter(rate_limit)
+        elif isinstance(rate_limit, RedisRateLimiter):
+            # One shared budget per credential: the Redis key is a digest of it, never the secret.
+            credential = token if token is not None else f"oauth:{getattr(auth, 'client_id', '')}@{token_url}"
+            limiter = rate_limit.for_credential(credential)
+        elif rate_limit is None or isinstance(rate_limit, RateLimiter):
+            limiter = rate_limit
+        else:
+            raise ConfigurationError(
+                f"rate_limit must be a RateLimit, a RateLimiter (such as RedisRateLimiter) or None, got {rate_limit!r}"
+            )
         budget = RetryBudget() if retry_budget is _DEFAULT_BUDGET else retry_budget
         if budget is not None and not isinstance(budget, RetryBudget):
             raise ConfigurationError(f"retry_budget must be a RetryBudget or None, got {budget!r}")

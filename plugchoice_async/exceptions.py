@@ -6,6 +6,7 @@
     ├── ConfigurationError (also a ValueError)   the client cannot be built as asked (no token, http://...)
     ├── InvalidRequestError (also a ValueError)  bad input caught before anything is sent
     ├── ClientClosedError (also a RuntimeError)  the client was used after aclose()
+    ├── RateLimiterUnavailableError              the shared rate limiter's Redis cannot be reached
     ├── APIConnectionError                       the request did not get an HTTP answer
     │   └── APITimeoutError                      ... because a timeout expired
     ├── APIStatusError                           the server answered with a 4xx/5xx status
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "PlugchoiceError",
     "RateLimitError",
+    "RateLimiterUnavailableError",
     "ResponseValidationError",
     "UnprocessableEntityError",
 ]
@@ -64,6 +66,13 @@ class InvalidRequestError(PlugchoiceError, ValueError):
 
 class ClientClosedError(PlugchoiceError, RuntimeError):
     """The client (or the session it was given) is closed; nothing was sent."""
+
+
+class RateLimiterUnavailableError(PlugchoiceError):
+    """The shared rate limiter's Redis cannot be reached; the message names its URL without the password.
+
+    Nothing was sent. Raised only by a ``RedisRateLimiter(..., fallback=False)``.
+    """
 
 
 class APIConnectionError(PlugchoiceError):
