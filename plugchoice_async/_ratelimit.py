@@ -8,8 +8,9 @@ headers. One algorithm, in :class:`PacingState`, respects all of them:
   with a small burst allowance (``RateLimit.burst``, at most 10). A limit is never spent at the
   start of a window, so no window shape sees more than the limit plus the burst.
 * **Headers, where they come.** ``X-RateLimit-Limit`` different from ours is adopted at once.
-  ``X-RateLimit-Remaining`` is *credit*: what the server says is left, less what we sent since,
-  may be sent at once (other users of the token are seen this way). When the credit is spent,
+  ``X-RateLimit-Remaining`` is *credit*: what the server says is left, less what was in flight when
+  the answer came (those may arrive after it) and what we sent since, may be sent at once (other
+  users of the token are seen this way). When the credit is spent,
   sends wait for the pacing clock, which every send has advanced by one interval, so a burst of
   ``limit`` is followed by a wait of about one period. If the server's limit differs from the
   configured one, the configured period is suspect: one probe is sent when the credit is spent,
@@ -23,8 +24,9 @@ headers. One algorithm, in :class:`PacingState`, respects all of them:
   has passed.
 * **Adapting.** A 429 for a request sent while the limiter believed it had budget cuts the rate
   multiplicatively (``beta``, once per episode: later 429s of requests sent before the cut do not
-  cut again), and the rate recovers along TCP CUBIC's curve towards and past the rate it had, up to
-  the ceiling ``limit / period`` (as botocore's adaptive retry mode does).
+  cut again, and the first send after a cut waits one new interval), and the rate recovers along
+  TCP CUBIC's curve towards and past the rate it had, up to the ceiling ``limit / period`` (as
+  botocore's adaptive retry mode does).
 * **Bounds.** Every learned value is clamped: limit 1..1,000,000, period 0.05 s..1 day, rate at
   least ``ceiling / 1000``, pauses at most a day (and never waited for beyond ``max_pause``),
   latency 0..10 s; the time margin after a pause is ``max(50 ms, 1% of the period, 2 x latency)``,
@@ -68,6 +70,8 @@ MIN_PERIOD: Final = 0.05
 MAX_PERIOD: Final = 86_400.0
 MAX_PAUSE: Final = 86_400.0
 MAX_LATENCY: Final = 10.0
+#: Seconds without any grant or answer after which tickets still counted in flight are forgotten.
+QUIET_RESET: Final = 30.0
 #: CUBIC's scaling constant (botocore's adaptive mode uses the same, in requests per second).
 CUBIC_C: Final = 0.4
 
@@ -207,8 +211,10 @@ class PacingState:
     tat: float = 0.0  # GCRA's theoretical arrival time
     seq: int = 0
     gen: int = 0
-    credit_seq: int = -1  # the ticket whose answer reported ``credit_left``; -1: no report
-    credit_left: int = 0
+    credit_seq: int = -1  # ``seq`` when the last report arrived; -1: no report since the last pause
+    credit_left: int = 0  # what that report left us: its Remaining less what was then in flight
+    in_flight: int = 0  # tickets granted and not yet recorded
+    last_seen: float = 0.0  # the last grant or answer (a long quiet time resets ``in_flight``)
     window_start: float | None = None  # send time of the first request of the server's window
     paused_until: float = 0.0
     probe_out: bool = False
@@ -280,10 +286,18 @@ class PacingState:
                 return earliest - now
         self.seq += 1
         self.tat = max(self.tat, now) + interval
+        self._seen(now)
+        self.in_flight += 1
         return Ticket(seq=self.seq, sent_at=now, gen=self.gen, probe=probe)
+
+    def _seen(self, now: float) -> None:
+        if now - self.last_seen > QUIET_RESET:
+            self.in_flight = 0  # whoever held tickets then is gone (a crashed worker, for a shared state)
+        self.last_seen = now
 
     def give_back(self, ticket: Ticket) -> None:
         """Undo the grant of a ticket that was never used (its waiter was cancelled)."""
+        self.in_flight = max(0, self.in_flight - 1)
         if ticket.probe:
             self.probe_out = False
 
@@ -303,6 +317,8 @@ class PacingState:
         """
         if ticket.probe:
             self.probe_out = False
+        self._seen(now)
+        self.in_flight = max(0, self.in_flight - 1)
         if headers is None or status is None:
             return None  # no answer: nothing learned
         self.latency = _clamp(0.8 * self.latency + 0.2 * (now - ticket.sent_at), 0.0, MAX_LATENCY)
@@ -315,8 +331,15 @@ class PacingState:
                 self.limit = info.limit
                 if info.limit != self.config.max_requests and self.period == self.config.period:
                     self.period_trusted = False
-            if info.remaining is not None and 0 <= info.remaining <= self.limit and ticket.seq > self.credit_seq:
-                self.credit_seq, self.credit_left = ticket.seq, info.remaining
+            if info.remaining is not None and 0 <= info.remaining <= self.limit:
+                # Requests still in flight may reach the server after this one even if sent before it
+                # (a new connection is slower than a kept one): count them as spent. A report from a
+                # request sent after the last report arrived is newer and replaces it; an older one
+                # may only lower the credit.
+                left = info.remaining - self.in_flight
+                current = self.credit()
+                if ticket.seq > self.credit_seq or current is None or left < current:
+                    self.credit_seq, self.credit_left = self.seq, left
                 if info.remaining == self.limit - 1:
                     self.window_start = ticket.sent_at
         if status != 429:
@@ -331,6 +354,9 @@ class PacingState:
             self.w_max = current
             self.cut_at = now
             self.gen += 1
+            # No burst after a cut: the next send waits one new interval, so a full bucket can drain
+            # and the requests that follow are not all refused (and cut again) at once.
+            self.tat = max(self.tat, now + self.config.effective_burst * self.interval(now))
             logger.info("429 while within budget: pacing cut to %.3g requests/s", current * self.config.beta)
         delay = server_pause(headers, wall_now)
         if delay is None or (delay <= 1.0 and not window_spent):

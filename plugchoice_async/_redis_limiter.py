@@ -60,7 +60,7 @@ else
 end
 local C = 0.4
 local s = {limit = maxreq, period = period0, trusted = 1, tat = 0, seq = 0, gen = 0, cseq = -1, cleft = 0,
-  wstart = -1, paused = 0, probeat = 0, wmax = 0, cutat = 0, lat = 0}
+  wstart = -1, paused = 0, probeat = 0, wmax = 0, cutat = 0, lat = 0, inflight = 0, lastseen = 0}
 local raw = redis.call('HGETALL', key)
 for i = 1, #raw, 2 do s[raw[i]] = tonumber(raw[i + 1]) end
 local function fmt(x) return string.format('%.17g', x) end
@@ -75,6 +75,14 @@ local function rate()
   return math.max(r, ceiling / 1000)
 end
 local function interval() return (1 + margin) / rate() end
+local function credit()
+  if s.cseq < 0 then return nil end
+  return math.min(s.cleft, s.limit) - (s.seq - s.cseq)
+end
+local function seen()
+  if now - s.lastseen > 30 then s.inflight = 0 end
+  s.lastseen = now
+end
 local function save()
   local flat = {}
   for name, value in pairs(s) do flat[#flat + 1] = name; flat[#flat + 1] = fmt(value) end
@@ -93,8 +101,7 @@ if now < s.paused then
   return {'wait', fmt(wait)}
 end
 local step = interval()
-local credit = nil
-if s.cseq >= 0 then credit = math.min(s.cleft, s.limit) - (s.seq - s.cseq) end
+local credit = credit()
 local probe = 0
 if credit ~= nil and credit > 0 then
   -- the server says there is budget left
@@ -111,6 +118,8 @@ else
 end
 s.seq = s.seq + 1
 s.tat = math.max(s.tat, now) + step
+seen()
+s.inflight = s.inflight + 1
 save()
 return {'ok', tostring(s.seq), fmt(now), tostring(s.gen), tostring(probe)}
 """
@@ -123,6 +132,8 @@ _LEARN: Final = (
     + """
 local tseq, tsent, tgen, tprobe = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 if tprobe == 1 then s.probeat = 0 end
+seen()
+s.inflight = math.max(0, s.inflight - 1)
 if ARGV[12] == '' then save(); return {'none', '0', ''} end
 local status = tonumber(ARGV[12])
 s.lat = clamp(0.8 * s.lat + 0.2 * (now - tsent), 0, 10)
@@ -135,9 +146,13 @@ if ARGV[13] ~= '' then
 end
 if ARGV[14] ~= '' then
   local remaining = tonumber(ARGV[14])
-  if remaining >= 0 and remaining <= s.limit and tseq > s.cseq then
-    s.cseq = tseq
-    s.cleft = remaining
+  if remaining >= 0 and remaining <= s.limit then
+    local left = remaining - s.inflight
+    local current = credit()
+    if tseq > s.cseq or current == nil or left < current then
+      s.cseq = s.seq
+      s.cleft = left
+    end
     if remaining == s.limit - 1 then s.wstart = tsent end
   end
 end
@@ -148,6 +163,7 @@ if tprobe == 0 and tgen == s.gen then
   s.wmax = current
   s.cutat = now
   s.gen = s.gen + 1
+  s.tat = math.max(s.tat, now + burst * interval())
   event = 'cut:' .. fmt(current * beta)
 end
 local windowspent = ARGV[15] == '1'

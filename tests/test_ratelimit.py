@@ -134,13 +134,23 @@ async def test_adopts_a_smaller_server_limit() -> None:
     assert all(t.sent_at == START for t in more)
 
 
-async def test_stale_reports_do_not_override_newer_ones() -> None:
+async def test_reports_count_what_is_in_flight_and_stale_ones_only_lower_the_credit() -> None:
     clock = FakeClock()
     limiter = make(clock, max_requests=10, period=10.0, burst=3)
     a, b = await limiter.acquire(), await limiter.acquire()
-    await limiter.record(b, 200, headers(10, 1))
-    await limiter.record(a, 200, headers(10, 8))  # older: ignored
-    assert limiter.state.credit() == 1
+    await limiter.record(b, 200, headers(10, 5))
+    assert limiter.state.credit() == 4  # `a` may still reach the server after `b`: counted as spent
+    await limiter.record(a, 200, headers(10, 8))  # sent before b's report arrived: older news
+    assert limiter.state.credit() == 4
+    c = await limiter.acquire()
+    await limiter.record(c, 200, headers(10, 6))  # sent after it: newer, replaces it (the window reset)
+    assert limiter.state.credit() == 6
+    d = await limiter.acquire()
+    e = await limiter.acquire()
+    await limiter.record(e, 200, headers(10, 1))  # someone else spent the window (d still in flight)
+    assert limiter.state.credit() == 0
+    await limiter.record(d, 200, headers(10, 3))  # older news: ignored
+    assert limiter.state.credit() == 0
 
 
 async def test_probe_learns_the_server_period() -> None:

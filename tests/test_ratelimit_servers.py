@@ -72,13 +72,30 @@ async def test_429_on_a_command_is_requeued_and_applied_once(emulator: Plugchoic
     assert [(a.action, a.applied) for a in emulator.actions] == [("start", True)]
 
 
+class SteppedTime:
+    """A fake clock that moves only when the limiter sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.delays: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.now += delay
+
+
 async def test_429_without_a_delay_waits_a_bounded_backoff(emulator: PlugchoiceEmulator) -> None:
-    sleep = FakeSleep()
+    """No Retry-After at all: the request waits about a second (not a whole 60 s period)."""
+    time_ = SteppedTime()
     emulator.add_fault(Fault("status", status=429))
-    limiter = LocalRateLimiter(RateLimit(), sleep=sleep)
+    limiter = LocalRateLimiter(RateLimit(), clock=time_, sleep=time_.sleep)
     async with make_client(emulator.base_url, limiter=limiter) as client:
         await client.chargers.get(emulator.uuids[0])
-    assert len(sleep.delays) == 1 and 0 < sleep.delays[0] <= 5.0
+        assert client.stats.requeued == 1
+    assert 0 < sum(time_.delays) <= 5.0
 
 
 @pytest.mark.parametrize(
