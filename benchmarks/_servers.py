@@ -99,11 +99,13 @@ def emulator_process(
     throttle: str = "fixed-window",
     rate_limit_headers: str = "always",
     rate_burst: int = 10,
+    ignore_per_page: bool = False,
 ) -> Iterator[str]:
     """Run ``python -m plugchoice_async.testing`` in its own process; yields the base URL.
 
     ``rate_limit`` 0 means no limit; ``throttle``, ``rate_limit_headers`` and ``rate_burst`` as the command line's
-    ``--throttle``, ``--rate-limit-headers`` and ``--rate-burst``.
+    ``--throttle``, ``--rate-limit-headers`` and ``--rate-burst``; ``ignore_per_page`` serves 25 a page whatever
+    ``per_page`` asks for (``--ignore-per-page``).
     """
     port = free_port()
     cmd = [
@@ -111,6 +113,8 @@ def emulator_process(
         "--token", token, "--rate-limit", str(rate_limit), "--rate-period", str(rate_period),
         "--throttle", throttle, "--rate-limit-headers", rate_limit_headers, "--rate-burst", str(rate_burst),
     ]  # fmt: skip
+    if ignore_per_page:
+        cmd.append("--ignore-per-page")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     try:
         _wait_for_port(port, proc, timeout=30)

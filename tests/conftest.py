@@ -24,7 +24,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import aioresponses.core as _aior_core
+import orjson
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.client_proto import ResponseHandler
@@ -77,6 +79,35 @@ _aior_core.RequestMatch._build_response = _build_response
 _aior_core.stream_reader_factory = _stream_reader_factory
 
 TOKEN = "test-token-s3cr3t-value"
+
+
+def bodies(mocked: Any) -> list[tuple[str, str, Any]]:
+    """(method, path, decoded JSON body or None) of every request aioresponses saw."""
+    out = []
+    for (method, url), calls in mocked.requests.items():
+        for call in calls:
+            data = call.kwargs.get("data")
+            out.append((method, url.path, orjson.loads(data) if data else None))
+    return out
+
+
+@pytest.fixture
+async def session(emu: PlugchoiceEmulator) -> AsyncIterator[aiohttp.ClientSession]:
+    """A session carrying the token of the module's ``emu`` emulator (modules define ``emu``)."""
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {emu.token}"}) as client:
+        yield client
+
+
+async def call(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> tuple[int, Any]:
+    """One raw request: (status, decoded JSON body or None)."""
+    async with session.request(method, url, json=body) as response:
+        text = await response.text()
+        return response.status, (json.loads(text) if text else None)
+
+
+async def get(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
+    """``call`` for a GET."""
+    return await call(session, "GET", url)
 
 
 def load_fixture(name: str) -> Any:

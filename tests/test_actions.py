@@ -46,22 +46,12 @@ from plugchoice_async.models import (
     RecurrencyKind,
 )
 from plugchoice_async.testing import Fault, PlugchoiceEmulator
-from tests.conftest import FakeSleep, make_client
+from tests.conftest import FakeSleep, bodies, make_client
 
 BASE = "https://api.test/api/v3"
 UUID = "445bd3f6-8f2c-38cb-aa04-2f4e1edb32bb"
 ACTIONS = f"{BASE}/chargers/{UUID}/actions"
 TIMEOUT_BODY = {"message": "The charger did not respond in time."}
-
-
-def bodies(mocked: aioresponses) -> list[tuple[str, str, Any]]:
-    """(method, path, decoded JSON body or None) of every request aioresponses saw."""
-    out = []
-    for (method, url), calls in mocked.requests.items():
-        for call in calls:
-            data = call.kwargs.get("data")
-            out.append((method, url.path, orjson.loads(data) if data else None))
-    return out
 
 
 def profile(**changes: Any) -> ChargingProfile:

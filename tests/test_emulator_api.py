@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from plugchoice_async.testing import ActionRecord, PlugchoiceEmulator
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, call, get
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LONG = "x" * 256
@@ -40,22 +40,6 @@ def auth(token: str) -> dict[str, str]:
 async def emu() -> AsyncIterator[PlugchoiceEmulator]:
     async with PlugchoiceEmulator(chargers=60, seed=1, rate_limit=None) as emulator:
         yield emulator
-
-
-@pytest.fixture
-async def session(emu: PlugchoiceEmulator) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(headers=auth(emu.token)) as client:
-        yield client
-
-
-async def call(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> tuple[int, Any]:
-    async with session.request(method, url, json=body) as response:
-        text = await response.text()
-        return response.status, (json.loads(text) if text else None)
-
-
-async def get(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
-    return await call(session, "GET", url)
 
 
 def pick(emu: PlugchoiceEmulator, test: Callable[[dict[str, Any]], bool] = lambda c: True) -> str:

@@ -9,8 +9,10 @@ It depends on aiohttp and orjson only. Quick start::
         ...  # point the client at emu.base_url with emu.token; inspect emu.requests and emu.actions
 
 Every endpoint of the API reference is served (chargers, actions, settings, metering, transactions, logs, sites,
-teams) with state that commands change (``emu.actions`` records them; ``emu.set_action_behaviour`` makes a charger
-reject, stay silent or answer late), and ``POST emu.oauth_url`` grants OAuth tokens to ``emu.issue_client(...)``.
+teams, bulk commands, composite schedules) with state that commands change (``emu.actions`` records them;
+``emu.set_action_behaviour`` makes a charger reject, stay silent or answer late), and ``POST emu.oauth_url`` grants
+OAuth tokens to ``emu.issue_client(...)``. The fleet can change while it serves (``emu.add_charger``,
+``emu.remove_charger``, team membership), and bulk runs progress with the injectable ``clock``.
 
 From a shell: ``python -m plugchoice_async.testing --chargers 500 --port 8080``.
 """

@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="delay added before every answer, seconds (default: 0)"
     )
+    parser.add_argument(
+        "--ignore-per-page",
+        action="store_true",
+        help="listings ignore per_page and serve 25 items a page, as the real API may (default: honour it, 1-100)",
+    )
     return parser
 
 
@@ -82,6 +87,7 @@ def _emulator(args: argparse.Namespace) -> PlugchoiceEmulator:
         host=args.host,
         port=args.port,
         latency=args.latency,
+        honour_per_page=not args.ignore_per_page,
     )
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "graph",
     "log_entry",
     "meter_value",
+    "ocpp_time",
     "phases_of",
     "site_transaction",
     "team_transaction",
@@ -232,7 +233,8 @@ def log_entry(entry: LogEntry, charger_id: int) -> dict[str, Any]:
     }
 
 
-def _ocpp_time(epoch: int) -> str:
+def ocpp_time(epoch: float) -> str:
+    """A timestamp as OCPP messages carry it: ``2026-01-10T12:00:00Z`` (UTC, whole seconds)."""
     return format_timestamp(epoch)[:19] + "Z"
 
 
@@ -433,7 +435,7 @@ class History:
                     "chargePointSerialNumber": charger["identity"],
                     "firmwareVersion": charger.get("firmware_version"),
                 },
-                {"status": "Accepted", "currentTime": _ocpp_time(booted), "interval": 300},
+                {"status": "Accepted", "currentTime": ocpp_time(booted), "interval": 300},
             )
             for connector in charger["connectors"]:
                 add(
@@ -443,13 +445,13 @@ class History:
                         "connectorId": connector["connector_id"],
                         "errorCode": "NoError",
                         "status": "Available",
-                        "timestamp": _ocpp_time(booted + 2),
+                        "timestamp": ocpp_time(booted + 2),
                     },
                     {},
                 )
         if last_seen is not None:
             for epoch in range(last_seen - 24 * _HOUR, last_seen + 1, _HOUR):
-                add(epoch, "Heartbeat", {}, {"currentTime": _ocpp_time(epoch)})
+                add(epoch, "Heartbeat", {}, {"currentTime": ocpp_time(epoch)})
         for tx in self.transactions:
             tag = {"idTagInfo": {"status": "Accepted"}}
             if tx.stop_reason == "Remote" or rng.random() < 0.2:
@@ -469,7 +471,7 @@ class History:
                     "connectorId": tx.connector_id,
                     "idTag": tx.id_tag,
                     "meterStart": tx.meter_start,
-                    "timestamp": _ocpp_time(tx.started),
+                    "timestamp": ocpp_time(tx.started),
                 },
                 {"transactionId": tx.id, **tag},
             )
@@ -480,7 +482,7 @@ class History:
                     "connectorId": tx.connector_id,
                     "errorCode": "NoError",
                     "status": "Charging",
-                    "timestamp": _ocpp_time(tx.started + 1),
+                    "timestamp": ocpp_time(tx.started + 1),
                 },
                 {},
             )
@@ -492,7 +494,7 @@ class History:
                     "transactionId": tx.id,
                     "meterValue": [
                         {
-                            "timestamp": _ocpp_time(tx.started + _SAMPLE_INTERVAL),
+                            "timestamp": ocpp_time(tx.started + _SAMPLE_INTERVAL),
                             "sampledValue": [
                                 {
                                     "value": str(tx.register_at(tx.started + _SAMPLE_INTERVAL)),
@@ -521,7 +523,7 @@ class History:
                         "transactionId": tx.id,
                         "idTag": tx.id_tag,
                         "meterStop": tx.meter_stop,
-                        "timestamp": _ocpp_time(tx.stopped),
+                        "timestamp": ocpp_time(tx.stopped),
                         "reason": tx.stop_reason,
                     },
                     tag,

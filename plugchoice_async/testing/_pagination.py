@@ -6,7 +6,8 @@
 3. top-level (``simplePaginate`` returned bare, the team endpoints): ``first_page_url``, ``next_page_url``, ... beside
    ``data``, plus the endpoint's ``filter_options``.
 
-Page links are absolute, built from the request's host, and keep the request's other query parameters.
+Page links are absolute, built from the request's host, and keep the request's other query parameters (``per_page``
+too, even when the server ignores it). The page size is the caller's: ``per_page_param`` reads it from the query.
 Rows are encoded by the caller (``encode`` gives the item's JSON bytes), so cached items are spliced in as they are.
 """
 
@@ -43,8 +44,10 @@ def page_number(query: Mapping[str, str]) -> int:
     return max(_int(query, "page", 1), 1)
 
 
-def per_page_param(query: Mapping[str, str]) -> int:
-    """``per_page`` clamped to 1..100 (25 by default)."""
+def per_page_param(query: Mapping[str, str], honour: bool = True) -> int:
+    """``per_page`` clamped to 1..100 (25 by default); always 25 when the server does not ``honour`` it."""
+    if not honour:
+        return PER_PAGE
     return min(max(_int(query, "per_page", PER_PAGE), 1), _MAX_PER_PAGE)
 
 
@@ -75,12 +78,11 @@ def _window(page: int, per_page: int, rows: Iterable[_T], encode: Callable[[_T],
 
 
 def simple_page(
-    request: web.BaseRequest, rows: Iterable[_T], encode: Callable[[_T], bytes], per_page: int | None = None
+    request: web.BaseRequest, rows: Iterable[_T], encode: Callable[[_T], bytes], per_page: int
 ) -> web.Response:
-    """The simple paginator over ``rows`` (``per_page`` from the query unless given)."""
-    query = request.query
-    page = page_number(query)
-    size = per_page_param(query) if per_page is None else per_page
+    """The simple paginator over ``rows``, ``per_page`` a page."""
+    page = page_number(request.query)
+    size = per_page
     items, more = _window(page, size, rows, encode)
     links = _Links(request)
     offset = (page - 1) * size
@@ -168,12 +170,11 @@ def top_level_page(
     rows: Iterable[_T],
     encode: Callable[[_T], bytes],
     filter_options: Mapping[str, Any],
-    per_page: int | None = None,
+    per_page: int,
 ) -> web.Response:
-    """The bare simple paginator of the team endpoints, with their ``filter_options``."""
-    query = request.query
-    page = page_number(query)
-    size = per_page_param(query) if per_page is None else per_page
+    """The bare simple paginator of the team endpoints, ``per_page`` a page, with their ``filter_options``."""
+    page = page_number(request.query)
+    size = per_page
     items, more = _window(page, size, rows, encode)
     links = _Links(request)
     offset = (page - 1) * size

@@ -8,10 +8,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ._history import LogEntry
 from ._pagination import simple_page
 from ._router import Router
-from ._state import ActionRecord
 from ._web import (
     CHARGER_NOT_FOUND,
     FORBIDDEN,
@@ -50,6 +48,7 @@ _OCPP_METHODS = {
     "charge-limit": "SetChargingProfile",
     "charging-profile": "SetChargingProfile",
     "clear-charging-profile": "ClearChargingProfile",
+    "composite-schedule": "GetCompositeSchedule",
 }
 
 
@@ -68,6 +67,7 @@ class ChargerRoutes(RouteGroup):
         add("POST", "/chargers/{uuid}/actions/charge-limit", self.charge_limit)
         add("POST", "/chargers/{uuid}/actions/charging-profile", self.charging_profile)
         add("POST", "/chargers/{uuid}/actions/clear-charging-profile", self.clear_charging_profile)
+        add("POST", "/chargers/{uuid}/actions/composite-schedule", self.composite_schedule)
         add("GET", "/chargers/{uuid}/settings/lock", self.get_lock)
         add("POST", "/chargers/{uuid}/settings/lock", self.set_lock)
         add("GET", "/chargers/{uuid}/settings/socket-lock", self.get_socket_lock)
@@ -79,7 +79,7 @@ class ChargerRoutes(RouteGroup):
     # -- documents -------------------------------------------------------------------------------
 
     async def list_chargers(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        return simple_page(request, self.state.chargers.items(), self._list_item)
+        return simple_page(request, self.state.chargers.items(), self._list_item, self.page_size(request))
 
     def _list_item(self, row: tuple[str, dict[str, Any]]) -> bytes:
         uuid, charger = row
@@ -135,21 +135,7 @@ class ChargerRoutes(RouteGroup):
         self, charger: dict[str, Any], action: str, body: dict[str, Any], command: Callable[[], str]
     ) -> web.Response:
         """Run a validated command as the charger's behaviour says, record it, and answer."""
-        uuid = charger["uuid"]
-        state = self.state
-        behaviour = state.behaviour(uuid)
-        entry: LogEntry = state.history(uuid).log(state.epoch(), _OCPP_METHODS[action], body, None)
-        if behaviour == "reject":
-            status, applied = "Rejected", False
-        elif behaviour == "offline":
-            status, applied = "", False
-        else:
-            status = command()
-            applied = status == "Accepted"
-        timed_out = behaviour in ("offline", "slow")
-        entry.status = "failed" if behaviour == "offline" else "done"
-        entry.result = {"status": status} if status else None
-        state.actions.append(ActionRecord(uuid, action, body, "Timeout" if timed_out else status, applied))
+        status, timed_out = self.state.perform(charger["uuid"], action, _OCPP_METHODS[action], body, command)
         if timed_out:
             return message_response(504, _TIMEOUT)
         return ok({"status": status})
@@ -266,6 +252,32 @@ class ChargerRoutes(RouteGroup):
             return self.state.clear_profiles(charger["uuid"], profile_id, connector_id, purpose, stack_level)
 
         return self._perform(charger, "clear-charging-profile", body, command)
+
+    async def composite_schedule(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+        found = await self._charger_and_input(request, params)
+        if isinstance(found, web.Response):
+            return found
+        charger, check = found
+        connector_id = check.integer("connector_id", required=True, min=0)
+        duration = check.integer("duration", required=True, gt=0)
+        unit = check.one_of("charging_rate_unit", ("A", "W"), nullable=True)
+        if check.failed or connector_id is None or duration is None:
+            return check.response()
+        body = {"connector_id": connector_id, "duration": duration, "charging_rate_unit": unit}
+        answer: dict[str, Any] = {}
+
+        def command() -> str:
+            answer.update(self.state.composite_schedule(charger["uuid"], connector_id, duration, unit))
+            return str(answer["status"])
+
+        state = self.state
+        method = _OCPP_METHODS["composite-schedule"]
+        status, timed_out = state.perform(
+            charger["uuid"], "composite-schedule", method, body, command, changes_state=False
+        )
+        if timed_out:
+            return message_response(504, _TIMEOUT)
+        return ok(answer or {"status": status, "connectorId": connector_id})
 
     # -- settings --------------------------------------------------------------------------------
 

@@ -20,9 +20,10 @@ from ._history import (
     graph,
     log_entry,
     meter_value,
+    ocpp_time,
     phases_of,
 )
-from ._pagination import PER_PAGE, length_aware_page, per_page_param
+from ._pagination import PER_PAGE, length_aware_page
 from ._router import Router
 from ._web import RouteGroup, Validator, not_found_model, ok, spatie_error
 
@@ -151,8 +152,7 @@ class MeteringRoutes(RouteGroup):
         for phase in ("L1", "L2", "L3")[:phases]:
             values.append(sample(f"{watts / (230 * phases):.1f}", "Current.Import", phase, "A"))
             values.append(sample("230.0", "Voltage", f"{phase}-N", "V"))
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-        return ok({"connectorId": number, "meterValue": [{"timestamp": stamp, "sampledValue": values}]})
+        return ok({"connectorId": number, "meterValue": [{"timestamp": ocpp_time(epoch), "sampledValue": values}]})
 
     async def power_usage(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
         found = self.connector(params["uuid"], params["number"])
@@ -273,5 +273,5 @@ class MeteringRoutes(RouteGroup):
         def encode(entry: LogEntry) -> bytes:
             return orjson.dumps(log_entry(entry, charger_id))
 
-        per_page = per_page_param(request.query)
+        per_page = self.page_size(request)
         return length_aware_page(request, rows, encode, per_page, {"filter_options": {"methods": methods}})

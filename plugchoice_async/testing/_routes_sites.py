@@ -164,7 +164,7 @@ class SiteRoutes(RouteGroup):
             rows = (site for site in rows if world.site_team[site["uuid"]] == team)
         if search:
             rows = (site for site in rows if search in f"{site['name']} {site['city']} {site['street']}".lower())
-        return simple_page(request, rows, lambda site: orjson.dumps(self._document(site)))
+        return simple_page(request, rows, lambda site: orjson.dumps(self._document(site)), self.page_size(request))
 
     def _check_site(self, check: Validator, partial: bool) -> dict[str, Any]:
         """The site fields of a create (every required one) or an update (only those sent)."""
@@ -254,7 +254,7 @@ class SiteRoutes(RouteGroup):
         site = self.site(params["site"])
         if isinstance(site, web.Response):
             return site
-        return simple_page(request, self.state.site_members(site["uuid"]), self._site_charger)
+        return simple_page(request, self.state.site_members(site["uuid"]), self._site_charger, self.page_size(request))
 
     async def attach_charger(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
         site = self.site(params["site"])
@@ -280,7 +280,7 @@ class SiteRoutes(RouteGroup):
                 world.site_chargers[previous].remove(uuid)
             world.site_chargers[site["uuid"]].append(uuid)
             world.charger_site[uuid] = site["uuid"]
-            world.charger_team[uuid] = world.site_team[site["uuid"]]
+            world.charger_teams[uuid] = {world.site_team[site["uuid"]]}  # it moves to the site's team
         charger = state.chargers[uuid]
         return ok({"data": {name: charger.get(name) for name in _ATTACHED_FIELDS}})
 
@@ -303,7 +303,7 @@ class SiteRoutes(RouteGroup):
             item["updated_at"] = connector["updated_at"]
             return orjson.dumps(item)
 
-        return simple_page(request, rows, encode)
+        return simple_page(request, rows, encode, self.page_size(request))
 
     async def site_transactions(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
         site = self.site(params["site"])
@@ -406,8 +406,9 @@ class TeamRoutes(RouteGroup):
         return ok({"data": list(self.state.world.teams.values())})
 
     def _team_chargers(self, team_uuid: str) -> list[dict[str, Any]]:
-        charger_team = self.state.world.charger_team
-        return [charger for uuid, charger in self.state.chargers.items() if charger_team.get(uuid) == team_uuid]
+        """The team's chargers, in fleet order (a charger may be in several teams, or in none)."""
+        teams = self.state.world.charger_teams
+        return [charger for uuid, charger in self.state.chargers.items() if team_uuid in teams.get(uuid, ())]
 
     async def team_chargers(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
         team = self.team(params["team"])
@@ -445,7 +446,7 @@ class TeamRoutes(RouteGroup):
             "vendors": vendors,
             "license_types": ["basic", "smart", "pro"],
         }
-        return top_level_page(request, rows, self._team_charger, options)
+        return top_level_page(request, rows, self._team_charger, options, self.page_size(request))
 
     @staticmethod
     def _licenses(charger: dict[str, Any]) -> set[str]:
@@ -504,7 +505,9 @@ class TeamRoutes(RouteGroup):
                 return spatie_error("sort", ordered, list(_TEAM_SITE_SORTS))
             rows = ordered
         options = {"countries": countries, "smart_charging_modes": ["day_ahead_pricing", "disabled", "off_peak"]}
-        return top_level_page(request, rows, lambda row: orjson.dumps(team_site(*row)), options)
+        return top_level_page(
+            request, rows, lambda row: orjson.dumps(team_site(*row)), options, self.page_size(request)
+        )
 
     async def team_transactions(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
         team = self.team(params["team"])
@@ -537,4 +540,5 @@ class TeamRoutes(RouteGroup):
             tx, charger = pair
             return orjson.dumps(team_transaction(tx, charger, state.site_of(charger["uuid"])))
 
-        return top_level_page(request, ordered, encode, {"statuses": ["active", "finished"]})
+        options = {"statuses": ["active", "finished"]}
+        return top_level_page(request, ordered, encode, options, self.page_size(request))

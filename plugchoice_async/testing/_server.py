@@ -32,6 +32,7 @@ from typing import Any, Literal, Self, get_args
 import orjson
 from aiohttp import web
 
+from ._bulk import BulkCommands, BulkRoutes
 from ._faults import Fault, FaultQueue, html_error_page, json_error_body
 from ._fleet import REFERENCE_EPOCH
 from ._history import charger_transaction
@@ -104,9 +105,20 @@ class PlugchoiceEmulator:
 
     State is plain and mutable: ``chargers`` (uuid -> Get Charger document, in fleet order), ``user``,
     ``latency``, ``error_rate``, ``error_status``, ``rate_limit``, ``rate_period``, ``throttle``,
-    ``rate_limit_headers`` and ``rate_burst`` may all be changed while it serves. Change charger documents with
-    :meth:`set_charger`; after editing ``chargers`` directly, call :meth:`invalidate` so the cached JSON is rebuilt.
-    Observations: ``requests``, ``max_in_flight``, ``rate_limited``; :meth:`reset_stats` clears them.
+    ``rate_limit_headers``, ``rate_burst``, ``honour_per_page`` and ``bulk_delay`` may all be changed while it
+    serves. Change charger documents with :meth:`set_charger`; after editing ``chargers`` directly, call
+    :meth:`invalidate` so the cached JSON is rebuilt. Observations: ``requests``, ``max_in_flight``,
+    ``rate_limited``; :meth:`reset_stats` clears them.
+
+    Listings serve ``per_page`` items a page (1..100, 25 by default) while ``honour_per_page`` is True (the
+    default); False makes every listing ignore it and serve 25, reporting ``per_page`` 25, as the real API may.
+
+    The fleet can change between two polls: :meth:`add_charger` adds a charger (listed by ``GET /chargers``, its
+    team and its site, served by ``GET /chargers/{c}``), :meth:`remove_charger` takes one away (404 from then on).
+    A charger may be in several teams or in none (:meth:`charger_teams`, :meth:`add_charger_to_team`,
+    :meth:`remove_charger_from_teams`); ``GET /teams/{t}/chargers`` lists every charger of team t, with the same
+    connection_status, status and connector statuses as ``GET /chargers/{c}`` at that moment. Attaching a charger
+    to a site (``POST /sites/{s}/chargers``) makes the site's team its only team.
 
     Around the fleet: ``teams`` and ``sites`` of the account (about one site per 20 chargers, 80% of the chargers
     on one), and another owner's chargers (``foreign_uuids``, site ``foreign_site_uuid``, team ``foreign_team_uuid``)
@@ -115,8 +127,16 @@ class PlugchoiceEmulator:
     of a charger are generated on first use (the same seed gives the same data).
 
     Commands (``actions/*``) are applied to the state as a charger would (see :meth:`set_action_behaviour`) and
-    recorded in ``actions``. OAuth: :meth:`issue_client` registers a client for ``POST oauth_url``; the access
-    tokens it grants (``token_grants`` counts them) are accepted until ``token_ttl`` seconds of ``clock`` pass or
+    recorded in ``actions``. ``actions/composite-schedule`` answers OCPP's merged view of the charging profiles set
+    by ``actions/charge-limit`` and ``actions/charging-profile`` (see ``_schedule``). Bulk commands
+    (``POST /chargers/commands/bulk``) run one job per charger, ``bulk_delay`` seconds of ``clock`` apart, each
+    decided when the run is created (see ``_bulk``): ``GET /chargers/commands/bulk/{run}`` shows the run progress
+    as ``clock`` moves (only to the token or OAuth client that created it), and ``bulk_runs`` lists every run.
+    A job reaches its charger (``actions``, and a ``Reset`` restarts it) at the first request or read of
+    ``chargers``, ``actions`` or ``bulk_runs`` once it is due.
+
+    OAuth: :meth:`issue_client` registers a client for ``POST oauth_url``; the access tokens it grants
+    (``token_grants`` counts them) are accepted until ``token_ttl`` seconds of ``clock`` pass or
     :meth:`expire_tokens`.
 
     Rate limit: ``rate_limit`` requests per ``rate_period`` seconds per token or OAuth client (None: no limit, 0: none),
@@ -130,7 +150,7 @@ class PlugchoiceEmulator:
     retry is allowed) on 429s; ``"on-429"`` puts those three on 429s only; ``"never"`` sends none of them.
     Switching ``throttle`` while serving starts its counts afresh.
 
-    ``clock`` drives the rate limit, ``LoggedRequest.at`` and OAuth expiry (inject a fake one to step
+    ``clock`` drives the rate limit, ``LoggedRequest.at``, OAuth expiry and bulk runs (inject a fake one to step
     time); ``X-RateLimit-Reset`` maps it to epoch seconds with the offset between ``time.time()`` and the
     clock taken at construction. That mapping (never before the fleet's reference instant, 2026-01-10 12:00 UTC)
     is also the "now" of the timestamps written by commands and :meth:`set_charger`, so stepping a fake clock
@@ -154,6 +174,7 @@ class PlugchoiceEmulator:
         latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         token_ttl: float = 3600.0,
+        honour_per_page: bool = True,
     ) -> None:
         if chargers < 0:
             raise ValueError(f"chargers must not be negative, got {chargers}")
@@ -189,6 +210,8 @@ class PlugchoiceEmulator:
         self._clock = clock
         self._wall_offset = time.time() - clock()
         self._state = State(chargers, seed, self._now)
+        self._state.honour_per_page = honour_per_page
+        self._bulk = BulkCommands(self._state, clock, seed)
         self._oauth = OAuthServer(seed, clock, token_ttl)
         self._error_rng = random.Random(f"plugchoice-errors:{seed}")
         self._faults = FaultQueue()
@@ -258,6 +281,7 @@ class PlugchoiceEmulator:
     @property
     def chargers(self) -> dict[str, dict[str, Any]]:
         """uuid -> Get Charger document, in fleet order (the answers themselves: see :meth:`invalidate`)."""
+        self._bulk.settle()
         return self._state.chargers
 
     @chargers.setter
@@ -320,8 +344,98 @@ class PlugchoiceEmulator:
 
     @property
     def actions(self) -> list[ActionRecord]:
-        """Every command that reached a charger (passed validation), in order; clear it with ``actions.clear()``."""
+        """Every command that reached a charger (passed validation), in order; clear it with ``actions.clear()``.
+
+        A bulk command's job is recorded when it reaches its charger (``action`` ``"bulk-command"``, ``body``
+        ``{"run", "command", "data"}``); one that finds its charger offline is not.
+        """
+        self._bulk.settle()
         return self._state.actions
+
+    # -- listings and the fleet changing ---------------------------------------------------------
+
+    @property
+    def honour_per_page(self) -> bool:
+        """Whether listings serve the ``per_page`` asked for (clamped to 1..100); False: always 25 a page."""
+        return self._state.honour_per_page
+
+    @honour_per_page.setter
+    def honour_per_page(self, honour: bool) -> None:
+        self._state.honour_per_page = bool(honour)
+
+    def add_charger(
+        self,
+        *,
+        connection_status: str = "online",
+        team_uuid: str | None = None,
+        site_uuid: str | None = None,
+        connectors: Mapping[int, str | Mapping[str, Any]] | None = None,
+        **fields: Any,
+    ) -> str:
+        """Add a generated charger, created now and without history, and return its uuid.
+
+        It is listed last by ``GET /chargers``, served by ``GET /chargers/{c}``, and listed by the team
+        ``team_uuid`` and by the team of the site ``site_uuid`` (which lists it too); with neither, by the first
+        of ``teams``. ``connectors`` and ``fields`` then change it as :meth:`set_charger` does. Raises
+        ``KeyError`` for a team or site that is not the account's.
+        """
+        world = self._state.world
+        if team_uuid is not None and team_uuid not in world.teams:
+            raise KeyError(f"unknown team {team_uuid}")
+        if site_uuid is not None and site_uuid not in world.sites:
+            raise KeyError(f"unknown site {site_uuid}")
+        if connection_status not in ("online", "offline", "never_seen"):
+            raise ValueError(f"connection_status must be online, offline or never_seen; got {connection_status!r}")
+        teams = {uuid for uuid in (team_uuid, site_uuid and world.site_team[site_uuid]) if uuid is not None}
+        uuid = self._state.add_charger(connection_status, teams or {next(iter(world.teams))}, site_uuid)["uuid"]
+        if connectors or fields:
+            self.set_charger(uuid, connectors=connectors, **fields)
+        return str(uuid)
+
+    def remove_charger(self, uuid: str) -> None:
+        """Remove a charger from the fleet, its site and its teams: every route of it answers 404 from now on."""
+        if uuid not in self._state.chargers:
+            raise KeyError(uuid)
+        self._state.remove_charger(uuid)
+
+    def charger_teams(self, uuid: str) -> list[str]:
+        """The uuids of the teams whose ``GET /teams/{t}/chargers`` lists the charger, in ``teams`` order."""
+        if uuid not in self._state.chargers:
+            raise KeyError(uuid)
+        return self._state.world.teams_of(uuid)
+
+    def add_charger_to_team(self, uuid: str, team_uuid: str) -> None:
+        """List the charger in ``team_uuid`` too (it stays in its other teams)."""
+        if uuid not in self._state.chargers:
+            raise KeyError(uuid)
+        if team_uuid not in self._state.world.teams:
+            raise KeyError(f"unknown team {team_uuid}")
+        self._state.world.charger_teams.setdefault(uuid, set()).add(team_uuid)
+
+    def remove_charger_from_teams(self, uuid: str) -> None:
+        """Take the charger out of every team: no team listing shows it; ``/chargers`` and its site still do."""
+        if uuid not in self._state.chargers:
+            raise KeyError(uuid)
+        self._state.world.charger_teams[uuid] = set()
+
+    # -- bulk commands ---------------------------------------------------------------------------
+
+    @property
+    def bulk_delay(self) -> float:
+        """Seconds of ``clock`` between two jobs of a bulk run (the i-th charger's result is pending until
+        ``bulk_delay * (i + 1)`` after the run's creation); read when a run is created. 0 finishes runs at once."""
+        return self._bulk.delay
+
+    @bulk_delay.setter
+    def bulk_delay(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError(f"bulk_delay must not be negative, got {seconds}")
+        self._bulk.delay = seconds
+
+    @property
+    def bulk_runs(self) -> list[dict[str, Any]]:
+        """Every bulk run, oldest first, as ``GET /chargers/commands/bulk/{run}`` answers it now (inside ``data``)."""
+        return [self._bulk.document(run) for run in self._bulk.runs.values()]
 
     def set_action_behaviour(self, uuid: str, behaviour: Behaviour | None) -> None:
         """How a charger answers ``actions/*`` from now on.
@@ -557,6 +671,7 @@ class PlugchoiceEmulator:
         return web.Response(status=204)
 
     async def _route(self, request: web.BaseRequest, relative: str | None) -> web.Response:
+        self._bulk.settle()  # bulk jobs due by now reach their chargers before anything reads the state
         router, path = (self._router, relative) if relative is not None else (self._root_router, request.path)
         found = router.resolve(request.method, path)
         if found.handler is not None:
@@ -578,9 +693,14 @@ class PlugchoiceEmulator:
         """``GET /user`` and the charger routes first (the hot path), then every other area."""
         state = self._state
         self._router.add("GET", "/user", self._get_user)
-        for group in (ChargerRoutes(state), MeteringRoutes(state), SiteRoutes(state), TeamRoutes(state)):
+        bulk = BulkRoutes(state, self._bulk, self._caller)
+        for group in (ChargerRoutes(state), bulk, MeteringRoutes(state), SiteRoutes(state), TeamRoutes(state)):
             group.register(self._router)
         self._root_router.add("POST", OAUTH_PATH, self._oauth.token)
+
+    def _caller(self, request: web.BaseRequest) -> str:
+        """Who sent an authenticated request: its static token, or its OAuth client (bulk runs are theirs)."""
+        return self._rate_key(request, self._clock()) or ""
 
     async def _get_user(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
         return json_response(200, orjson.dumps({"data": self._state.user}))

@@ -1,5 +1,5 @@
 """The emulator's mutable model: the fleet, the world around it, per-charger history and settings, and the effect
-of every command a charger can be sent (start, stop, restart, limits and profiles, lock).
+of every command a charger can be sent (start, stop, restart, limits and profiles, lock, composite schedule).
 
 Route handlers read and change it; the emulator exposes parts of it. Charger documents are the answers themselves:
 change one in place, then :meth:`State.invalidate` it so its cached JSON is rebuilt.
@@ -8,12 +8,15 @@ change one in place, then :meth:`State.invalidate` it so its cached JSON is rebu
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._fleet import format_timestamp, generate_chargers, generate_user
-from ._history import History, Transaction, phases_of
+from ._history import History, LogEntry, Transaction, ocpp_time, phases_of
+from ._pagination import per_page_param
+from ._schedule import composite_schedule, stored_profile, to_amps
+from ._web import parse_date
 from ._world import World, build_world
 
 __all__ = ["ActionRecord", "Behaviour", "ChargerSettings", "State"]
@@ -26,6 +29,18 @@ BEHAVIOURS: tuple[Behaviour, ...] = ("accept", "reject", "offline", "slow")
 _NON_SENSITIVE_EVERY = 7  # every 7th charger (ids 7, 14, ...) is shared without the sensitive permission
 _STARTABLE = frozenset(("Available", "Preparing", "Finishing"))
 _LIST_OMITS = frozenset(("pincode", "connectors"))
+_DEFAULT_AMPS = 32  # a connector's current when its document has no max_amperage
+
+
+def _int_or_none(value: Any) -> int | None:
+    """A validated integer field (PHP-style: ``"16"`` too), None when absent."""
+    return None if value in (None, "") else int(value)
+
+
+def _epoch_or_none(value: Any) -> float | None:
+    """A validated date field as epoch seconds, None when absent."""
+    parsed = parse_date(value) if isinstance(value, str) else None
+    return None if parsed is None else parsed.timestamp()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +52,8 @@ class ActionRecord:
     """
 
     uuid: str
-    action: str  # start, stop, restart, charge-limit, charging-profile, clear-charging-profile
+    action: str  # start, stop, restart, charge-limit, charging-profile, clear-charging-profile, composite-schedule,
+    # bulk-command (body: the run's uuid, command and data)
     body: dict[str, Any]
     outcome: str
     applied: bool
@@ -64,12 +80,11 @@ class State:
         self.chargers: dict[str, dict[str, Any]] = generate_chargers(chargers, seed)
         self.user: dict[str, Any] = generate_user(seed)
         self.pincodes: dict[str, str] = {}
-        for uuid, charger in self.chargers.items():
-            self.pincodes[uuid] = charger["pincode"]
-            if charger["id"] % _NON_SENSITIVE_EVERY == 0:
-                del charger["pincode"]
-                charger["permissions"] = {"basic": True, "sensitive": False, "full": False}
+        for charger in self.chargers.values():
+            self._share(charger)
         self.world: World = build_world(self.chargers, self.user, seed)
+        self.honour_per_page = True
+        self._added = 0  # chargers added by add_charger
         self.documents: dict[str, bytes] = {}  # uuid -> serialized {"data": charger}
         self.list_items: dict[str, bytes] = {}  # uuid -> serialized list item
         self.actions: list[ActionRecord] = []
@@ -79,7 +94,18 @@ class State:
         self._next_transaction_id = 100 * (chargers + 10) + 1
         self._next_card_id = 1
 
+    def _share(self, charger: dict[str, Any]) -> None:
+        """Keep the charger's pincode aside, and hide it (and the sensitive permission) on every 7th charger."""
+        self.pincodes[charger["uuid"]] = charger["pincode"]
+        if charger["id"] % _NON_SENSITIVE_EVERY == 0:
+            del charger["pincode"]
+            charger["permissions"] = {"basic": True, "sensitive": False, "full": False}
+
     # -- lookups ---------------------------------------------------------------------------------
+
+    def page_size(self, query: Mapping[str, str]) -> int:
+        """A listing's page size: the query's ``per_page`` (1..100), or 25 while ``honour_per_page`` is off."""
+        return per_page_param(query, self.honour_per_page)
 
     def epoch(self) -> int:
         return int(self.now())
@@ -115,7 +141,8 @@ class State:
             rng = random.Random(f"plugchoice-settings:{self.seed}:{uuid}")
             plug_charge = rng.random() < 0.1
             code = f"{rng.getrandbits(24):06X}"
-            team = self.world.teams.get(self.world.charger_team.get(uuid, ""), {})
+            teams = self.world.teams_of(uuid)
+            team = self.world.teams[teams[0]] if teams else {}
             public = {
                 "enabled": rng.random() < 0.2,
                 "price_per_kwh": rng.choice((29, 35, 39, 45)),
@@ -181,6 +208,89 @@ class State:
         charger.update(changes)
         charger["updated_at"] = stamp
         self.invalidate(uuid)
+
+    # -- the fleet changing ------------------------------------------------------------------------
+
+    def add_charger(self, connection_status: str, teams: set[str], site_uuid: str | None) -> dict[str, Any]:
+        """A new generated charger at the end of the fleet: created now, no past, in ``teams`` and on the site.
+
+        Its document is drawn (deterministically) until one has ``connection_status``, so the rest of it fits.
+        """
+        world = self.world
+        known = [*self.chargers.values(), *world.foreign_chargers.values()]
+        next_id = max((c["id"] for c in known), default=0) + 1
+        next_connector = max((k["id"] for c in known for k in c["connectors"]), default=0) + 1
+        identities = {c["identity"] for c in known}
+        while True:
+            self._added += 1
+            seed = f"plugchoice-added:{self.seed}:{self._added}"
+            fleet = generate_chargers(1, seed, first_id=next_id, first_connector_id=next_connector)
+            uuid, charger = next(iter(fleet.items()))
+            fresh = uuid not in self.chargers and uuid not in world.foreign_chargers
+            if fresh and charger["identity"] not in identities and charger["connection_status"] == connection_status:
+                break
+        stamp = self.stamp()
+        charger.update(created_at=stamp, updated_at=stamp)
+        if connection_status == "online":
+            charger.update(last_connection_at=stamp, last_heartbeat_at=stamp, last_disconnection_at=None)
+        for connector in charger["connectors"]:
+            connector.update(created_at=stamp, updated_at=stamp)
+        self._share(charger)
+        self.chargers[uuid] = charger
+        self._histories[uuid] = History(self.seed, charger)  # no past sessions: it was just added
+        world.charger_teams[uuid] = set(teams)
+        if site_uuid is not None:
+            world.site_chargers[site_uuid].append(uuid)
+            world.charger_site[uuid] = site_uuid
+        return charger
+
+    def remove_charger(self, uuid: str) -> None:
+        """Forget a charger everywhere (its uuid then answers 404); ``KeyError`` when unknown."""
+        del self.chargers[uuid]
+        world = self.world
+        site_uuid = world.charger_site.pop(uuid, None)
+        members = world.site_chargers.get(site_uuid or "", [])
+        if uuid in members:
+            members.remove(uuid)
+        world.charger_teams.pop(uuid, None)
+        for mapping in (self.pincodes, self.behaviours, self._histories, self._settings):
+            mapping.pop(uuid, None)
+        self.invalidate(uuid)
+
+    # -- sending a command -------------------------------------------------------------------------
+
+    def perform(
+        self,
+        uuid: str,
+        action: str,
+        method: str,
+        body: dict[str, Any],
+        command: Callable[[], str],
+        behaviour: Behaviour | None = None,
+        *,
+        params: dict[str, Any] | None = None,
+        changes_state: bool = True,
+    ) -> tuple[str, bool]:
+        """Send a validated command to the charger as ``behaviour`` (by default its own) says; log and record it.
+
+        ``method`` and ``params`` (default: ``body``) are the OCPP message logged, ``body`` is what ``actions``
+        records, and ``command`` applies it and answers the charger's status. Returns that status (``""`` when the
+        charger stayed silent) and whether the answer timed out (behaviour ``"offline"`` or ``"slow"``).
+        """
+        behaviour = self.behaviour(uuid) if behaviour is None else behaviour
+        entry: LogEntry = self.history(uuid).log(self.epoch(), method, body if params is None else params, None)
+        if behaviour == "reject":
+            status, applied = "Rejected", False
+        elif behaviour == "offline":
+            status, applied = "", False
+        else:
+            status = command()
+            applied = changes_state and status == "Accepted"
+        timed_out = behaviour in ("offline", "slow")
+        entry.status = "failed" if behaviour == "offline" else "done"
+        entry.result = {"status": status} if status else None
+        self.actions.append(ActionRecord(uuid, action, body, "Timeout" if timed_out else status, applied))
+        return status, timed_out
 
     # -- commands: each answers the charger's status ------------------------------------------------
 
@@ -289,15 +399,15 @@ class State:
         charger = self.chargers[uuid]
         if connector_id and self.connector(charger, connector_id) is None:
             return "Rejected"
-        profile = {
-            "id": None,
-            "connector_id": connector_id,
-            "stack_level": stack_level,
-            "purpose": "TxDefaultProfile",
-            "unit": "A",
-            "limit": limit,
-            "number_phases": None,
-        }
+        profile = stored_profile(
+            profile_id=None,
+            connector_id=connector_id,
+            stack_level=stack_level,
+            purpose="TxDefaultProfile",
+            unit="A",
+            periods=[{"start_period": 0, "limit": limit}],
+            set_at=self.epoch(),
+        )
         self._store_profile(uuid, profile)
         return "Accepted"
 
@@ -307,24 +417,68 @@ class State:
         if connector_id and self.connector(charger, connector_id) is None:
             return "Rejected"
         purpose = profile["charging_profile_purpose"]
+        wanted = _int_or_none(profile.get("transaction_id"))
         if purpose == "TxProfile":
             running = self.history(uuid).active_on(connector_id) if connector_id else None
-            wanted = profile.get("transaction_id")
             if running is None or (wanted is not None and wanted != running.id):
                 return "Rejected"  # a TxProfile needs the session it is for
+            wanted = running.id
         schedule = profile["charging_schedule"]
-        first = schedule["charging_schedule_period"][0]
-        stored = {
-            "id": profile["charging_profile_id"],
-            "connector_id": connector_id,
-            "stack_level": profile["stack_level"],
-            "purpose": purpose,
-            "unit": schedule["charging_rate_unit"],
-            "limit": first["limit"],
-            "number_phases": first.get("number_phases"),
-        }
+        min_rate = schedule.get("min_charging_rate")
+        stored = stored_profile(
+            profile_id=int(profile["charging_profile_id"]),
+            connector_id=connector_id,
+            stack_level=int(profile["stack_level"]),
+            purpose=purpose,
+            unit=schedule["charging_rate_unit"],
+            periods=schedule["charging_schedule_period"],
+            set_at=self.epoch(),
+            kind=profile["charging_profile_kind"],
+            recurrency=profile.get("recurrency_kind"),
+            transaction_id=wanted,
+            valid_from=_epoch_or_none(profile.get("valid_from")),
+            valid_to=_epoch_or_none(profile.get("valid_to")),
+            start_schedule=_epoch_or_none(schedule.get("start_schedule")),
+            duration=_int_or_none(schedule.get("duration")),
+            min_rate=None if min_rate in (None, "") else float(min_rate),
+        )
         self._store_profile(uuid, stored)
         return "Accepted"
+
+    def composite_schedule(self, uuid: str, connector_id: int, duration: int, unit: str | None) -> dict[str, Any]:
+        """GetCompositeSchedule: the limits the connector (0: the whole charge point) gets for ``duration`` s from now.
+
+        ``Rejected`` (without a schedule) for a connector the charger does not have. See ``_schedule``.
+        """
+        charger = self.chargers[uuid]
+        if connector_id:
+            connector = self.connector(charger, connector_id)
+            if connector is None:
+                return {"status": "Rejected", "connectorId": connector_id}
+            chosen = [connector]
+        else:
+            chosen = charger["connectors"]
+        rating = max((float(c.get("max_amperage") or _DEFAULT_AMPS) for c in chosen), default=float(_DEFAULT_AMPS))
+        phases = max((phases_of(c) for c in chosen), default=0)
+        running = self.history(uuid).active_on(connector_id) if connector_id else None
+        now = self.epoch()
+        schedule = composite_schedule(
+            self.settings(uuid).profiles,
+            connector_id,
+            now,
+            duration,
+            unit or "A",
+            phases=phases,
+            rating=rating,
+            session=None if running is None else (float(running.started), running.id),
+            start_schedule=ocpp_time(now),
+        )
+        return {
+            "status": "Accepted",
+            "connectorId": connector_id,
+            "scheduleStart": ocpp_time(now),
+            "chargingSchedule": schedule,
+        }
 
     def clear_profiles(
         self, uuid: str, profile_id: int | None, connector_id: int | None, purpose: str | None, stack_level: int | None
@@ -353,14 +507,12 @@ class State:
         self._apply_profiles(uuid)
 
     def _profile_amps(self, profile: dict[str, Any], charger: dict[str, Any]) -> float:
-        if profile["unit"] != "W":
-            return float(profile["limit"])
         phases = profile["number_phases"] or max((phases_of(c) for c in charger["connectors"]), default=3) or 3
-        return float(profile["limit"]) / (230 * phases)
+        return to_amps(profile["limit"], profile["unit"], phases)
 
     def _effective_limit(self, uuid: str, connector: dict[str, Any]) -> float:
         """The current a connector may draw: its rating capped by the winning profile."""
-        rating = float(connector.get("max_amperage") or 32)
+        rating = float(connector.get("max_amperage") or _DEFAULT_AMPS)
         max_current = self.chargers[uuid].get("max_current")
         return min(rating, float(max_current)) if max_current is not None else rating
 

@@ -37,6 +37,7 @@ __all__ = [
 _JSON = "application/json"
 _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_UUID = re.compile(r"[\da-fA-F]{8}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{12}")  # Laravel's ``uuid``
 
 FORBIDDEN = json_error_body(403)  # {"message": "This action is unauthorized."}
 CHARGER_NOT_FOUND = json_error_body(404, "No query results for model [App\\Models\\Charger].")
@@ -307,6 +308,16 @@ class Validator:
             return None
         return str(value)
 
+    def uuid(self, field: str, *, required: bool = False, nullable: bool = False) -> str | None:
+        """``uuid`` (any version, either case, as Laravel's ``Str::isUuid``)."""
+        value = self._value(field, required, nullable, "The {} field must be a valid UUID.")
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str) or not _UUID.fullmatch(value):
+            self.fail(field, f"The {attribute(field)} field must be a valid UUID.")
+            return None
+        return value
+
     def date_format(
         self, field: str, *, required: bool = False, fmt: str = "%Y-%m-%d %H:%M:%S", shown: str = "Y-m-d H:i:s"
     ) -> datetime | None:
@@ -363,6 +374,10 @@ class RouteGroup:
 
     def register(self, router: Router) -> None:
         raise NotImplementedError
+
+    def page_size(self, request: web.BaseRequest) -> int:
+        """The listing's page size: ``per_page`` from the query, or 25 when the server ignores it."""
+        return self.state.page_size(request.query)
 
     def charger(self, uuid: str) -> dict[str, Any] | web.Response:
         """The user's charger, or the answer for one that is not: 403 (another owner's) or 404."""

@@ -41,7 +41,7 @@ class World:
     site_team: dict[str, str]
     site_chargers: dict[str, list[str]]  # site uuid -> charger uuids, in the order they joined
     charger_site: dict[str, str]  # only chargers that are on a site
-    charger_team: dict[str, str]
+    charger_teams: dict[str, set[str]]  # the teams whose listings show the charger (none, one or several)
     groups: dict[str, list[dict[str, Any]]]  # site uuid -> its groups (GET /sites/{s}/groups items)
     meters: dict[int, dict[str, Any]]  # group id -> the meter document
     foreign_team: dict[str, Any]
@@ -49,6 +49,11 @@ class World:
     foreign_chargers: dict[str, dict[str, Any]]
     next_site_id: int = 1
     cards: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # site uuid -> card id -> card
+
+    def teams_of(self, charger_uuid: str) -> list[str]:
+        """The uuids of the charger's teams, in ``teams`` order."""
+        member = self.charger_teams.get(charger_uuid, set())
+        return [uuid for uuid in self.teams if uuid in member]
 
 
 def site_document(site: dict[str, Any], chargers_count: int) -> dict[str, Any]:
@@ -185,7 +190,7 @@ def _groups(rng: random.Random, site: dict[str, Any]) -> tuple[list[dict[str, An
 def build_world(chargers: dict[str, dict[str, Any]], user: dict[str, Any], seed: int) -> World:
     """Two teams of the user (a company team owning most sites, and the personal team), about one site per 20
     chargers (at least two), 80% of the chargers on a site, and a third team of another owner with one site and
-    two chargers the user may not see."""
+    two chargers the user may not see. Each charger starts in one team: its site's, or either team when on none."""
     rng = random.Random(f"plugchoice-world:{seed}")
     first, _, last = str(user["name"]).partition(" ")
     last = last or first
@@ -208,7 +213,7 @@ def build_world(chargers: dict[str, dict[str, Any]], user: dict[str, Any], seed:
     site_uuids = list(sites)
     site_chargers: dict[str, list[str]] = {uuid: [] for uuid in site_uuids}
     charger_site: dict[str, str] = {}
-    charger_team: dict[str, str] = {}
+    charger_teams: dict[str, set[str]] = {}
     teamless = (company["uuid"], personal["uuid"])
     random_ = rng.random
     for uuid in chargers:
@@ -216,9 +221,9 @@ def build_world(chargers: dict[str, dict[str, Any]], user: dict[str, Any], seed:
             site_uuid = site_uuids[int(random_() * site_count)]
             site_chargers[site_uuid].append(uuid)
             charger_site[uuid] = site_uuid
-            charger_team[uuid] = site_team[site_uuid]
+            charger_teams[uuid] = {site_team[site_uuid]}
         else:
-            charger_team[uuid] = teamless[random_() < 0.5]
+            charger_teams[uuid] = {teamless[random_() < 0.5]}
 
     foreign_team = _team(rng, 3, "Other Owner B.V.", False, "fleet@other-owner.example")
     foreign_site = new_site(rng, site_count + 1, "Other Owner Depot")
@@ -234,7 +239,7 @@ def build_world(chargers: dict[str, dict[str, Any]], user: dict[str, Any], seed:
         site_team=site_team,
         site_chargers=site_chargers,
         charger_site=charger_site,
-        charger_team=charger_team,
+        charger_teams=charger_teams,
         groups=groups,
         meters=meters,
         foreign_team=foreign_team,
