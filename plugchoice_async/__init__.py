@@ -17,6 +17,7 @@ from .exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BulkCommandTimeoutError,
     ChargerTimeoutError,
     ClientClosedError,
     ConfigurationError,
@@ -34,6 +35,11 @@ from .exceptions import (
 from .models import (
     ActionResult,
     ActionStatus,
+    BulkCommandCharger,
+    BulkCommandResult,
+    BulkCommandRun,
+    BulkResultStatus,
+    BulkRunStatus,
     CardImportFailure,
     CardImportResult,
     ChargePointErrorCode,
@@ -113,7 +119,15 @@ from .models import (
     User,
     ValueFormat,
 )
-from .models.fleet import ChargerFailure, FleetUpdate, StatusChange
+from .models.fleet import (
+    ChargerFailure,
+    FleetCharger,
+    FleetConnector,
+    FleetSnapshot,
+    FleetUpdate,
+    SnapshotUpdate,
+    StatusChange,
+)
 
 # A library logs, the application decides where to: no output unless it configures logging.
 _logging.getLogger("plugchoice_async").addHandler(_logging.NullHandler())
@@ -128,6 +142,12 @@ __all__ = [
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BulkCommandCharger",
+    "BulkCommandResult",
+    "BulkCommandRun",
+    "BulkCommandTimeoutError",
+    "BulkResultStatus",
+    "BulkRunStatus",
     "CardImportFailure",
     "CardImportResult",
     "ChargePointErrorCode",
@@ -155,6 +175,9 @@ __all__ = [
     "Connector",
     "ConnectorFormat",
     "DayAheadPricingStrategy",
+    "FleetCharger",
+    "FleetConnector",
+    "FleetSnapshot",
     "FleetUpdate",
     "GraphCurrentPoint",
     "GraphEnergyPoint",
@@ -217,6 +240,7 @@ __all__ = [
     "SiteSummary",
     "SmartChargingMode",
     "SmartChargingSettings",
+    "SnapshotUpdate",
     "SocketLockSetting",
     "StatusChange",
     "StopReason",

@@ -116,6 +116,14 @@ class AsyncPager(Generic[T]):
         """Fetch the first page."""
         return await self._fetch(self._path, self._params)
 
+    async def follow(self, next_url: str) -> Page[T]:
+        """Fetch the page a next link points to, re-sending the filters the link dropped."""
+        return await self._fetch(next_url, self._missing_params(next_url))
+
+    async def page(self, number: int) -> Page[T]:
+        """Fetch page ``number`` (1-based) directly, with this list's filters; past the end it is empty."""
+        return await self._fetch(self._path, {**self._params, "page": number})
+
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self.first_page().__await__()
 
@@ -134,7 +142,7 @@ class AsyncPager(Generic[T]):
             if not page.items or page.next_url is None or page.next_url in seen:
                 return
             seen.add(page.next_url)
-            page = await self._fetch(page.next_url, self._missing_params(page.next_url))
+            page = await self.follow(page.next_url)
 
     async def __aiter__(self) -> AsyncGenerator[T, None]:
         """Every item of every page, pages fetched as needed (``aclose()`` the iterator to stop early)."""

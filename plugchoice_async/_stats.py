@@ -39,9 +39,12 @@ class ClientStats:
 
 @attrs.frozen(kw_only=True)
 class RequestEvent:
-    """What a hook hears after each attempt: method, path, status (None: no answer), seconds taken."""
+    """What a hook hears after each attempt: method, path, status (None: no answer), seconds taken,
+    and the server's ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining`` on that answer, if it sent them."""
 
     method: str
     path: str
     status: int | None
     elapsed: float
+    rate_limit: int | None = None
+    rate_limit_remaining: int | None = None

@@ -22,7 +22,7 @@ import attrs
 import orjson
 from yarl import URL
 
-from ._http import decode_json, status_error
+from ._http import decode_json, parse_rate_limit_headers, status_error
 from ._ratelimit import PauseTooLong, RateLimiter, Ticket
 from ._retry import RetryBudget, RetryPolicy, RetryRun, retry_cause
 from ._stats import ClientStats, RequestEvent
@@ -466,9 +466,7 @@ class AiohttpTransport:
                     if limiter is not None and ticket is not None:
                         again = await limiter.record(ticket, status, headers)
                     if shared.hooks:
-                        self._emit(
-                            RequestEvent(method=method, path=path, status=status, elapsed=self._clock() - started)
-                        )
+                        self._emit(self._event(method, path, status, headers, self._clock() - started))
                 if status != 429:
                     break
                 stats.rate_limited += 1
@@ -516,6 +514,20 @@ class AiohttpTransport:
         if self._shared.owns_session:
             return extra
         return {**self._headers, **extra} if extra else self._headers
+
+    @staticmethod
+    def _event(
+        method: str, path: str, status: int | None, headers: Mapping[str, str] | None, elapsed: float
+    ) -> RequestEvent:
+        info = parse_rate_limit_headers(headers) if headers is not None else None
+        return RequestEvent(
+            method=method,
+            path=path,
+            status=status,
+            elapsed=elapsed,
+            rate_limit=info.limit if info is not None else None,
+            rate_limit_remaining=info.remaining if info is not None else None,
+        )
 
     def _emit(self, event: RequestEvent) -> None:
         for hook in self._shared.hooks:

@@ -18,7 +18,7 @@ from ._transport import AiohttpTransport
 from ._types import Auth, Timeout
 from .auth import OAuthClientCredentials, OAuthRefreshToken
 from .exceptions import ConfigurationError
-from .resources import Chargers, Sites, Teams, Users
+from .resources import Chargers, Fleet, Sites, Teams, Users
 
 if TYPE_CHECKING:  # only the transport imports aiohttp at run time
     import aiohttp
@@ -168,6 +168,8 @@ class PlugchoiceClient:
         """Sites (locations): chargers, connectors, transactions, cards, group meters."""
         self.teams: Teams = Teams(transport)
         """Teams: their chargers, sites and transactions."""
+        self.fleet: Fleet = Fleet(transport, self.chargers, self.teams)
+        """The whole fleet's status from the listings: ``snapshot`` and ``watch`` (about N / 100 requests)."""
 
     @classmethod
     def _from_transport(cls, transport: AiohttpTransport) -> PlugchoiceClient:

@@ -7,6 +7,7 @@
     ├── InvalidRequestError (also a ValueError)  bad input caught before anything is sent
     ├── ClientClosedError (also a RuntimeError)  the client was used after aclose()
     ├── RateLimiterUnavailableError              the shared rate limiter's Redis cannot be reached
+    ├── BulkCommandTimeoutError                  a bulk command run did not complete in time (.run: its last state)
     ├── APIConnectionError                       the request did not get an HTTP answer
     │   └── APITimeoutError                      ... because a timeout expired
     ├── APIStatusError                           the server answered with a 4xx/5xx status
@@ -36,6 +37,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkCommandTimeoutError",
     "ChargerTimeoutError",
     "ClientClosedError",
     "ConfigurationError",
@@ -73,6 +75,21 @@ class RateLimiterUnavailableError(PlugchoiceError):
 
     Nothing was sent. Raised only by a ``RedisRateLimiter(..., fallback=False)``.
     """
+
+
+class BulkCommandTimeoutError(PlugchoiceError):
+    """``chargers.wait_bulk_command`` gave up: the run was not completed within its ``timeout``.
+
+    ``run`` is the last ``BulkCommandRun`` seen (its counts and per-charger results so far) and
+    ``timeout`` the seconds waited. The run goes on on the server: wait again with ``run``, or
+    read it later with ``chargers.bulk_command_run``. Never send the command again blindly:
+    chargers still ``pending`` may yet receive it.
+    """
+
+    def __init__(self, message: str, *, run: Any, timeout: float) -> None:
+        super().__init__(message)
+        self.run = run
+        self.timeout = timeout
 
 
 class APIConnectionError(PlugchoiceError):

@@ -131,3 +131,15 @@ async def test_meter_values(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"Connector 1 \(Charging\):\n  latest meter value .* register \d+ Wh", out)
     power = re.search(r"power usage now: ([\d.]+) kW", out)
     assert power is not None and float(power[1]) > 0
+
+
+async def test_fleet_status_takes_one_cheap_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await load("fleet_status").main(["--chargers", "300", "--error-rate", "0"]) == 0
+    out = capsys.readouterr().out
+    header = re.search(r"Fleet status: 300 chargers in [\d.]+ s, (\d+) requests", out)
+    assert header is not None, out
+    assert int(header[1]) <= 2 * 3 + 2 + 2  # two listings of 3 pages, the teams list, the team pages' spare
+    online = re.search(r"Connection status: (.*)", out)
+    assert online is not None and sum(int(n) for n in re.findall(r"(\d+)", online[1])) == 300
+    left = re.search(r"rate budget: (\d+) of 500 left", out)
+    assert left is not None and int(left[1]) == 500 - int(header[1])

@@ -18,6 +18,7 @@ from plugchoice_async._http import unwrap
 from plugchoice_async.models import (
     ActionResult,
     ActionStatus,
+    BulkCommandRun,
     CardImportResult,
     ChargePointErrorCode,
     ChargePointStatus,
@@ -111,6 +112,7 @@ VOLTTIME_NOT_MODELLED = {
 # Every documented answer (placeholder values): each key must be an attribute (through its wire
 # name), recursively. "items": the fixture is a whole page; check the items under "data".
 DOCS: list[tuple[str, type[Any], bool]] = [
+    ("actions.bulk-command.docs.json", BulkCommandRun, False),
     ("actions.charge-limit.docs.json", ActionResult, False),
     ("actions.charging-profile.docs.json", ActionResult, False),
     ("actions.clear-charging-profile.docs.json", ActionResult, False),

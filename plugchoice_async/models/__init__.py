@@ -1,13 +1,15 @@
 """Typed answers of the Plugchoice API: frozen attrs classes, no I/O, no cattrs.
 
 One module per family: ``chargers``, ``users``, ``sites``, ``teams``, ``transactions``,
-``metering``, ``logs``, ``actions`` (answers and the charging-profile request bodies),
+``metering``, ``logs``, ``actions`` (answers and the charging-profile request bodies), ``bulk``,
 ``settings`` and ``auth``. Status-like fields are open enums (``_enums``): a known value
 is the ``StrEnum`` member, an unknown one stays a plain string.
 """
 
 from ._enums import (
     ActionStatus,
+    BulkResultStatus,
+    BulkRunStatus,
     ChargePointErrorCode,
     ChargePointStatus,
     ChargingProfileKind,
@@ -32,6 +34,7 @@ from ._enums import (
 )
 from .actions import ActionResult, ChargingProfile, ChargingSchedule, ChargingSchedulePeriod, CompositeSchedule
 from .auth import OAuthToken
+from .bulk import BulkCommandCharger, BulkCommandResult, BulkCommandRun
 from .chargers import (
     Charger,
     ChargerLicenses,
@@ -94,6 +97,11 @@ from .users import User
 __all__ = [
     "ActionResult",
     "ActionStatus",
+    "BulkCommandCharger",
+    "BulkCommandResult",
+    "BulkCommandRun",
+    "BulkResultStatus",
+    "BulkRunStatus",
     "CardImportFailure",
     "CardImportResult",
     "ChargePointErrorCode",

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 __all__ = [
     "ActionStatus",
+    "BulkResultStatus",
+    "BulkRunStatus",
     "ChargePointErrorCode",
     "ChargePointStatus",
     "ChargingProfileKind",
@@ -276,3 +278,20 @@ class DayAheadPricingStrategy(StrEnum):
 
     AUTOMATIC = "automatic"
     MANUAL = "manual"
+
+
+class BulkRunStatus(StrEnum):
+    """Where a bulk command run stands: jobs in flight, or a terminal result for every charger."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+
+class BulkResultStatus(StrEnum):
+    """One charger's result in a bulk command run (``PENDING`` until its job has run)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    OFFLINE = "offline"
+    ERROR = "error"
+    SKIPPED_FORBIDDEN = "skipped_forbidden"

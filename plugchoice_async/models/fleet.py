@@ -1,4 +1,4 @@
-"""What ``client.chargers.watch`` reports: status changes and failures, round by round."""
+"""What ``client.chargers.watch`` and ``client.fleet`` report: snapshots, status changes and failures."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ from datetime import datetime
 
 import attrs
 
+from ._enums import ChargePointErrorCode, ChargePointStatus, ConnectionStatus
 from .chargers import Charger
 
-__all__ = ["ChargerFailure", "FleetUpdate", "StatusChange"]
+__all__ = [
+    "ChargerFailure",
+    "FleetCharger",
+    "FleetConnector",
+    "FleetSnapshot",
+    "FleetUpdate",
+    "SnapshotUpdate",
+    "StatusChange",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -54,3 +63,74 @@ class FleetUpdate:
     changes: tuple[StatusChange, ...]
     failures: tuple[ChargerFailure, ...]
     chargers: Mapping[str, Charger] = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class FleetConnector:
+    """A connector in a fleet snapshot: its number and status (``error`` only where an answer carried it)."""
+
+    connector_id: int
+    status: ChargePointStatus | str | None = None
+    error: ChargePointErrorCode | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FleetCharger:
+    """One charger in a fleet snapshot, built from the listings (or, as a fallback, its own document).
+
+    ``site`` and ``team`` are uuids where a listing named them. ``error`` comes from ``GET /chargers``
+    (a snapshot of one team does not read it: then it is None). Connector errors are known only for
+    chargers fetched on their own; the team listing carries connector statuses only.
+    """
+
+    uuid: str
+    identity: str
+    reference: str | None = None
+    site: str | None = None
+    team: str | None = None
+    connection_status: ConnectionStatus | str | None = None
+    status: ChargePointStatus | str | None = None
+    error: ChargePointErrorCode | str | None = None
+    connectors: tuple[FleetConnector, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class FleetSnapshot:
+    """The status of a whole fleet at ``taken_at``, and what it cost.
+
+    ``chargers`` maps uuid to :class:`FleetCharger` (each charger once, in listing order);
+    ``requests`` counts the requests the snapshot sent (pages and fallback fetches, not retries);
+    ``by_connection_status``, ``by_status`` and ``by_connector_status`` count chargers (connectors)
+    per value, most frequent first (``"(none)"`` for a missing value). ``failures`` lists chargers
+    whose fallback fetch failed: they are in ``chargers`` with what the listing said, but no connectors.
+    """
+
+    taken_at: datetime
+    requests: int
+    chargers: Mapping[str, FleetCharger] = attrs.field(repr=False)
+    by_connection_status: Mapping[str, int]
+    by_status: Mapping[str, int]
+    by_connector_status: Mapping[str, int]
+    failures: tuple[ChargerFailure, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class SnapshotUpdate:
+    """One round of ``client.fleet.watch``.
+
+    The first round is ``initial``: no changes, ``appeared`` empty, the starting state in ``snapshot``.
+    Later rounds list ``changes`` (as ``StatusChange``), chargers that ``appeared`` and the uuids that
+    ``disappeared`` since the last good round. A round whose snapshot failed has ``snapshot`` None and
+    the exception in ``error``; the next good round is compared with the last good one.
+    """
+
+    round: int
+    started_at: datetime
+    finished_at: datetime
+    initial: bool
+    snapshot: FleetSnapshot | None = attrs.field(repr=False)
+    changes: tuple[StatusChange, ...] = ()
+    appeared: tuple[FleetCharger, ...] = ()
+    disappeared: tuple[str, ...] = ()
+    failures: tuple[ChargerFailure, ...] = ()
+    error: Exception | None = None

@@ -13,7 +13,8 @@ The SDK never sends one twice on its own:
   ``client.chargers.active_transaction``) before deciding to send it again.
 
 The answer is the charger's OCPP status as an ``ActionResult`` (``Accepted``, ``Rejected``,
-``Unknown``; None when the server reported none).
+``Unknown``; None when the server reported none); ``composite_schedule`` reads the schedule the
+charger will apply (a ``CompositeSchedule``), under the same rules since it is a command too.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import attrs
 from .._converter import structure_response, unstructure_request
 from ..exceptions import InvalidRequestError
 from ..models._enums import ChargingProfileKind, ChargingProfilePurpose, ChargingRateUnit, RecurrencyKind
-from ..models.actions import ActionResult, ChargingProfile
+from ..models.actions import ActionResult, ChargingProfile, CompositeSchedule
 from . import _validate as check
 from ._base import Resource
 from ._ids import uuid_segment
@@ -193,3 +194,30 @@ class ChargerActions(Resource):
         if stack_level is not None:
             body["stack_level"] = check.integer("stack_level", stack_level, minimum=0)
         return await self._command(charger, "clear-charging-profile", body)
+
+    async def composite_schedule(
+        self,
+        charger: str | uuid.UUID,
+        *,
+        connector_id: int,
+        duration: int,
+        charging_rate_unit: ChargingRateUnit | str | None = None,
+    ) -> CompositeSchedule:
+        """``POST /chargers/{uuid}/actions/composite-schedule``: the limits the charger will apply (OCPP
+        GetCompositeSchedule), all its active charging profiles merged.
+
+        ``connector_id`` 0 means the whole charger, 1.. one connector; ``duration`` is the span to
+        report in seconds (> 0) from now; ``charging_rate_unit`` ``"A"`` or ``"W"`` asks for the limits
+        in that unit (the charger's choice when omitted). It changes nothing, but it is a live command
+        to the charger, sent once like the others: ``ChargerTimeoutError`` when the charger did not
+        answer in time. A charger that cannot compute it answers ``Rejected``, with no
+        ``charging_schedule``.
+        """
+        body: dict[str, Any] = {
+            "connector_id": check.integer("connector_id", connector_id, minimum=0),
+            "duration": check.integer("duration", duration, minimum=1),
+        }
+        if charging_rate_unit is not None:
+            body["charging_rate_unit"] = check.choice("charging_rate_unit", charging_rate_unit, _RATE_UNITS)
+        path = f"/chargers/{uuid_segment(charger)}/actions/composite-schedule"
+        return await self._send("POST", path, CompositeSchedule, json=body, action=True)

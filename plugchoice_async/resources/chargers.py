@@ -1,21 +1,23 @@
-"""``client.chargers``: read chargers (one, many at once, or watched round by round), update them, and read
-their history: transactions and their graphs, OCPP logs and meter values."""
+"""``client.chargers``: read chargers (one, many at once, or watched round by round), update them, read
+their history (transactions and their graphs, OCPP logs and meter values), and send one OCPP command to
+many chargers at once (bulk commands)."""
 
 from __future__ import annotations
 
 import asyncio
 import builtins
 import logging
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
 from .._converter import structure_response
 from .._pagination import AsyncPager
 from .._types import Transport
-from ..exceptions import InvalidRequestError, PlugchoiceError
+from ..exceptions import BulkCommandTimeoutError, InvalidRequestError, PlugchoiceError
 from ..models._enums import (
     Location,
     LogDestination,
@@ -26,6 +28,7 @@ from ..models._enums import (
     TransactionStatus,
     UnitOfMeasure,
 )
+from ..models.bulk import BulkCommandRun
 from ..models.chargers import Charger, ChargerSummary
 from ..models.fleet import ChargerFailure, FleetUpdate, StatusChange
 from ..models.logs import OcppLog
@@ -49,16 +52,48 @@ _LOG_STATUSES: Final = frozenset(s.value for s in LogStatus)
 _LOG_DESTINATIONS: Final = frozenset(d.value for d in LogDestination)
 _LOG_SORTS: Final = frozenset({"created_at"})
 _ORDERS: Final = frozenset({"asc", "desc"})
+_BULK_PATH: Final = "/chargers/commands/bulk"
+_COMMAND_NAME: Final = re.compile(r"[A-Za-z]+")
+
+
+def _charger_ids(chargers: Any) -> builtins.list[str]:
+    """The ``charger_ids`` of a bulk command: each a checked UUID, duplicates removed in order, at least one."""
+    if isinstance(chargers, str | uuid.UUID) or not isinstance(chargers, Iterable):
+        raise InvalidRequestError(f"chargers must be an iterable of charger ids, got {chargers!r}")
+    ids = builtins.list(dict.fromkeys(uuid_segment(c) for c in chargers))
+    return check.non_empty("chargers", ids, what="charger id")
+
+
+def _run_document(body: Any) -> Any:
+    """A bulk command run answer as ``{"data": run}``, whether the server wrapped the run or not.
+
+    The structuring path unwraps one ``{"data": {...}}`` envelope. A bare run has a ``data``
+    key of its own (the command's payload, an object), which would be taken for an envelope, so
+    the run is wrapped here exactly once. An empty payload that PHP encoded as ``[]`` is ``{}``.
+    """
+    run = body
+    if type(run) is dict and "uuid" not in run and type(run.get("data")) is dict:
+        run = run["data"]
+    if type(run) is dict and run.get("data") == []:
+        run = {**run, "data": {}}
+    return {"data": run}
 
 
 class Chargers(Resource):
     """Chargers the token can see."""
 
-    def __init__(self, transport: Transport, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(transport)
         self._sleep = sleep
+        self._clock = clock  # measures wait_bulk_command's timeout (with ``sleep``, replaceable in tests)
         self.actions = ChargerActions(transport)
-        """Live OCPP commands: start, stop, restart, set_charge_limit, set/clear charging profiles."""
+        """Live OCPP commands: start, stop, restart, set_charge_limit, set/clear profiles, composite_schedule."""
         self.settings = ChargerSettings(transport)
         """Charger settings: lock, socket lock, plug & charge, public charging."""
         self.connectors = Connectors(transport)
@@ -298,3 +333,89 @@ class Chargers(Resource):
             order_by=None if order_by is None else check.choice("order_by", order_by, _ORDERS),
         )
         return AsyncPager(self._transport, path, MeterValue, params=params)
+
+    # -- bulk commands ------------------------------------------------------------------------------
+
+    async def bulk_command(
+        self, command: str, chargers: Iterable[str | uuid.UUID], data: Mapping[str, Any] | None = None
+    ) -> BulkCommandRun:
+        """``POST /chargers/commands/bulk``: send one OCPP command to many chargers; returns the run.
+
+        ``command`` is the OCPP 1.6 command name (``"Reset"``, ``"ChangeAvailability"``,
+        ``"UnlockConnector"``, ``"TriggerMessage"``, ``"ChangeConfiguration"``, ...); ``data`` its
+        payload, forwarded to every charger as is (e.g. ``{"type": "Soft"}`` for ``Reset``).
+        ``chargers`` are charger UUIDs, at least one; duplicates are sent once. Everything is
+        checked before sending (``InvalidRequestError``).
+
+        The server answers at once (202) with the run, usually ``running``; the command then
+        reaches the chargers one job each. Poll it with ``bulk_command_run`` or wait with
+        ``wait_bulk_command``. Chargers the token cannot access are not an error: they come back
+        ``skipped_forbidden``. Like every command it is sent once and never retried once it may
+        have reached the server: a connection lost after sending raises ``APIConnectionError``
+        (``request_sent`` True) and a 504 ``ChargerTimeoutError``; the run may exist all the same,
+        so look at the chargers before sending it again.
+        """
+        name = check.text("command", command, max_length=255)
+        if _COMMAND_NAME.fullmatch(name) is None:
+            raise InvalidRequestError(
+                f"command must be an OCPP command name of letters only (e.g. 'Reset'), got {name!r}"
+            )
+        body: dict[str, Any] = {"command": name, "charger_ids": _charger_ids(chargers)}
+        if data is not None:
+            if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
+                raise InvalidRequestError(f"data must be a mapping with string keys, got {data!r}")
+            body["data"] = dict(data)
+        answer = await self._transport.request("POST", _BULK_PATH, json=body, action=True)
+        return structure_response(_run_document(answer), BulkCommandRun, method="POST", path=_BULK_PATH)
+
+    async def bulk_command_run(self, run: str | uuid.UUID) -> BulkCommandRun:
+        """``GET /chargers/commands/bulk/{uuid}``: a bulk command run as it stands (``run.done`` once completed)."""
+        path = f"{_BULK_PATH}/{uuid_segment(run, 'bulk command run')}"
+        answer = await self._transport.request("GET", path)
+        return structure_response(_run_document(answer), BulkCommandRun, method="GET", path=path)
+
+    async def wait_bulk_command(
+        self,
+        run: BulkCommandRun | str | uuid.UUID,
+        *,
+        interval: float = 2.0,
+        timeout: float = 120.0,  # noqa: ASYNC109 - a deadline for the run to complete, which raises with its last state
+    ) -> BulkCommandRun:
+        """Poll a bulk command run every ``interval`` seconds until it is completed, and return it.
+
+        ``run`` is the ``BulkCommandRun`` that ``bulk_command`` returned (already completed: returned
+        as is, nothing sent) or its uuid (read at once). Raises ``BulkCommandTimeoutError`` when the
+        run is still not completed ``timeout`` seconds from now (``.run`` is the last state read; the
+        run goes on on the server). ``interval`` and ``timeout`` must be > 0. Cancelling the task
+        stops the polling; nothing is left running.
+
+        ::
+
+            run = await client.chargers.bulk_command("Reset", uuids, {"type": "Soft"})
+            run = await client.chargers.wait_bulk_command(run)
+            failed = [r for r in run.results if r.status != "sent"]
+        """
+        for name, value in (("interval", interval), ("timeout", timeout)):
+            if check.number(name, value) <= 0:
+                raise InvalidRequestError(f"{name} must be greater than 0, got {value!r}")
+        deadline = self._clock() + timeout
+        if isinstance(run, BulkCommandRun):
+            run_id, last = uuid_segment(run.uuid, "bulk command run"), run
+        else:
+            run_id = uuid_segment(run, "bulk command run")
+            last = await self.bulk_command_run(run_id)
+        while not last.done:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                finished = last.sent_count + last.offline_count + last.error_count + last.skipped_count
+                raise BulkCommandTimeoutError(
+                    f"bulk command run {last.uuid} ({last.command}) not completed after {timeout:g} s: "
+                    f"{last.sent_count} sent, {last.offline_count} offline, {last.error_count} errors, "
+                    f"{last.skipped_count} skipped, {last.total_count - finished} pending "
+                    f"of {last.total_count} chargers",
+                    run=last,
+                    timeout=timeout,
+                )
+            await self._sleep(min(interval, remaining))
+            last = await self.bulk_command_run(run_id)
+        return last
