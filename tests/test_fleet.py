@@ -12,6 +12,7 @@ from plugchoice_async import (
     InternalServerError,
     InvalidRequestError,
     PlugchoiceClient,
+    RequestEvent,
     RetryPolicy,
     SnapshotUpdate,
 )
@@ -168,3 +169,35 @@ async def test_watch_break_stops_and_validates_interval() -> None:
             with pytest.raises(InvalidRequestError):
                 async for _ in client.fleet.watch(interval=-1):
                     pass
+
+
+async def test_watch_cancelled_mid_round_leaves_nothing_running() -> None:
+    async with PlugchoiceEmulator(chargers=300, token=TOKEN, rate_limit=None) as emu:
+        second_round = asyncio.Event()
+
+        def on_attempt(event: RequestEvent) -> None:
+            if rounds and event.path != "/teams":  # round 2's listing pages: sent together, one answered
+                second_round.set()
+
+        rounds: list[int] = []
+
+        async def consume(client: PlugchoiceClient) -> None:
+            async for update in client.fleet.watch(interval=0):
+                rounds.append(update.round)
+                # Round 2 has a page that takes long: cancelling finds it on the wire.
+                emu.add_fault(Fault("delay", delay=30.0, method="GET", path="/chargers"))
+
+        async with PlugchoiceClient(TOKEN, base_url=emu.base_url, rate_limit=None, hooks=[on_attempt]) as client:
+            task = asyncio.ensure_future(consume(client))
+            await second_round.wait()  # a request of round 2 has been answered: others are on the wire
+            assert client.stats.in_flight > 0
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert client.stats.in_flight == 0
+        ours = [
+            t
+            for t in asyncio.all_tasks()
+            if not t.done() and "plugchoice_async/resources" in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
+        ]
+        assert ours == []
