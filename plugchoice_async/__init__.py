@@ -7,6 +7,7 @@ from ._ratelimit import LocalRateLimiter, PauseTooLong, RateLimit, RateLimiter, 
 from ._redis_limiter import RedisRateLimiter
 from ._retry import RetryBudget, RetryPolicy
 from ._stats import ClientStats, RequestEvent
+from ._transport import AiohttpTransport, Request, Response, Transport
 from ._types import Timeout
 from ._version import __version__
 from .auth import OAuthClientCredentials, OAuthRefreshToken
@@ -139,6 +140,7 @@ __all__ = [
     "APITimeoutError",
     "ActionResult",
     "ActionStatus",
+    "AiohttpTransport",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
@@ -224,7 +226,9 @@ __all__ = [
     "ReadingContext",
     "RecurrencyKind",
     "RedisRateLimiter",
+    "Request",
     "RequestEvent",
+    "Response",
     "ResponseValidationError",
     "RetryBudget",
     "RetryPolicy",
@@ -257,6 +261,7 @@ __all__ = [
     "TransactionConnector",
     "TransactionGraph",
     "TransactionStatus",
+    "Transport",
     "UnitOfMeasure",
     "UnprocessableEntityError",
     "User",

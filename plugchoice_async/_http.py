@@ -1,8 +1,9 @@
 """Pure HTTP helpers: no sockets, no aiohttp.
 
 Status -> exception, Retry-After and rate-limit headers, JSON decoding, the
-``{"data": ...}`` envelope and the next-page link. Everything here is a function
-of ``(status, headers, body)`` so it is tested with recorded answers alone.
+``{"data": ...}`` envelope, the next-page link and URL redaction. Everything here is a
+function of ``(status, headers, body)`` (or of a URL) so it is tested with recorded
+answers alone.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import time
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 import attrs
 import orjson
@@ -36,7 +38,9 @@ __all__ = [
     "decode_json",
     "next_page_url",
     "parse_rate_limit_headers",
+    "parse_request_id",
     "parse_retry_after",
+    "redact_url",
     "status_error",
     "unwrap",
 ]
@@ -52,6 +56,11 @@ _STATUS_CLASSES: Final[dict[int, type[APIStatusError]]] = {
 }
 
 _MAX_TEXT: Final = 200
+#: Query parameters whose value ``redact_url`` hides (compared without case).
+_SECRET_PARAMS: Final = frozenset(
+    {"token", "access_token", "refresh_token", "secret", "client_secret", "password", "api_key"}
+)
+_REDACTED: Final = "***"
 _CASE_INSENSITIVE: Final = (CIMultiDict, CIMultiDictProxy)
 
 
@@ -64,6 +73,42 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
             if key.lower() == lowered:
                 return val
     return value
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit to show in an error or a log: credentials and secret query values replaced by ``***``.
+
+    ``https://user:pw@host/x?page=2&token=abc`` becomes ``https://***@host/x?page=2&token=***``:
+    any user info goes, as does the value of every query parameter named ``token``, ``access_token``,
+    ``refresh_token``, ``secret``, ``client_secret``, ``password`` or ``api_key`` (in any case).
+    A URL (or a path) with nothing to hide is returned unchanged, character for character.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced "[" in the host: show nothing rather than risk a secret
+        return "<unparsable URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{_REDACTED}@{netloc.rpartition('@')[2]}"
+    query = parts.query
+    if query:
+        pairs = query.split("&")
+        for i, pair in enumerate(pairs):
+            name, sep, value = pair.partition("=")
+            if sep and value and unquote_plus(name).strip().lower() in _SECRET_PARAMS:
+                pairs[i] = f"{name}={_REDACTED}"
+        query = "&".join(pairs)
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def parse_request_id(headers: Mapping[str, str]) -> str | None:
+    """The server's ``X-Request-Id`` (quote it when asking Plugchoice about a request), or None."""
+    raw = _header(headers, "X-Request-Id")
+    if raw is None:
+        return None
+    return raw.strip() or None
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -158,11 +203,15 @@ def status_error(
     content_type: str | None = None,
     action: bool = False,
     now: float | None = None,
+    url: str | None = None,
+    request_id: str | None = None,
 ) -> APIStatusError:
     """Build the exception for an error answer (status >= 400).
 
     ``action`` marks a live charger command, where a 504 means the outcome is unknown
     (``ChargerTimeoutError``). Non-JSON bodies (a proxy's HTML page) keep their text.
+    ``url`` is the full request URL and ``request_id`` the server's (read from the
+    answer's ``X-Request-Id`` when not given); ``url`` and ``path`` are redacted.
     """
     decoded: Any = None
     if body and _is_json(content_type):
@@ -188,10 +237,12 @@ def status_error(
     common: dict[str, Any] = {
         "status": status,
         "method": method,
-        "path": path,
+        "path": redact_url(path),
         "message": message,
         "body": stored_body,
         "headers": headers,
+        "url": redact_url(url) if url is not None else None,
+        "request_id": request_id if request_id is not None else parse_request_id(headers),
     }
     if status == 429:
         return RateLimitError(retry_after=parse_retry_after(headers, now=now), **common)
@@ -210,11 +261,22 @@ def status_error(
     return cls(**common)
 
 
-def decode_json(body: bytes, *, method: str, path: str, status: int, content_type: str | None = None) -> Any:
-    """Decode a success body with orjson; an empty body (204) is None.
+def decode_json(
+    body: bytes,
+    *,
+    method: str,
+    path: str,
+    status: int,
+    content_type: str | None = None,
+    url: str | None = None,
+    request_id: str | None = None,
+) -> Any:
+    """Decode a success body with orjson; an empty body (204) is None, as is JSON ``null``.
 
     A body that is not JSON (say an HTML login page behind a misconfigured proxy)
-    raises ``ResponseValidationError`` with the start of its text.
+    raises ``ResponseValidationError`` with the start of its text (and ``url``,
+    redacted, and ``request_id`` when given). Whoever expected a document checks
+    for None: this function cannot know whether the endpoint may answer with nothing.
     """
     if not body:
         return None
@@ -225,25 +287,38 @@ def decode_json(body: bytes, *, method: str, path: str, status: int, content_typ
         raise ResponseValidationError(
             f"HTTP {status} answer is not JSON{kind}: {_short_text(body)!r}",
             method=method,
-            path=path,
+            path=redact_url(path),
             status=status,
             body=body.decode("utf-8", "replace"),
+            url=redact_url(url) if url is not None else None,
+            request_id=request_id,
         ) from exc
 
 
 def unwrap(data: Any) -> Any:
-    """Return the inner object of a ``{"data": {...}}`` envelope; anything else unchanged."""
-    if type(data) is dict and "data" in data and type(data["data"]) is dict:
-        return data["data"]
+    """Return the inner object of a ``{"data": {...}}`` envelope; anything else unchanged.
+
+    An envelope holding nothing (``{"data": null}`` and no other key) is None, like an
+    empty answer, so that the caller reports "no document" rather than missing fields.
+    """
+    if type(data) is dict and "data" in data:
+        inner = data["data"]
+        if type(inner) is dict:
+            return inner
+        if inner is None and len(data) == 1:
+            return None
     return data
 
 
-def next_page_url(body: Mapping[str, Any]) -> str | None:
+def next_page_url(body: Mapping[str, Any] | None) -> str | None:
     """The absolute URL of the next page of a Laravel paginator, or None at the end.
 
     Understands ``links.next`` (length-aware and simple paginators) and a top-level
-    ``next_page_url`` (team endpoints); an empty ``data`` page also ends the walk.
+    ``next_page_url`` (team endpoints); an empty ``data`` page also ends the walk, as
+    does an answer that is not a paginator at all (None for an empty answer, a list).
     """
+    if not isinstance(body, Mapping):
+        return None
     items = body.get("data")
     if not items:
         return None

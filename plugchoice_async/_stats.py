@@ -40,7 +40,9 @@ class ClientStats:
 @attrs.frozen(kw_only=True)
 class RequestEvent:
     """What a hook hears after each attempt: method, path, status (None: no answer), seconds taken,
-    and the server's ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining`` on that answer, if it sent them."""
+    the server's ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining`` on that answer if it sent them,
+    the attempt's number (1, then 2, ... for retries; a re-queue after a 429 keeps its number) and
+    the server's request id (``X-Request-Id``), if any."""
 
     method: str
     path: str
@@ -48,3 +50,5 @@ class RequestEvent:
     elapsed: float
     rate_limit: int | None = None
     rate_limit_remaining: int | None = None
+    attempt: int = 1
+    request_id: str | None = None

@@ -1,15 +1,25 @@
-"""Small shared types: timeouts, request stats and the transport seam resources talk to."""
+"""Small shared types: timeouts, request parameters, and the protocol resources talk to."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["Auth", "Params", "Timeout", "TokenFetcher", "Transport"]
+from .exceptions import ConfigurationError
+
+__all__ = ["Auth", "Params", "Requester", "Timeout", "TokenFetcher", "Transport"]
 
 Params = Mapping[str, str | int | float]
+
+
+def _seconds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"Timeout.{attribute.name} must be None or a finite number > 0, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -22,30 +32,36 @@ class Timeout:
     * ``total``: the whole attempt, from sending to the last byte of the answer.
     * ``connect``: opening the TCP/TLS connection.
     * ``read``: the longest pause between two reads of the answer.
+
+    A value that is not None or a finite number above 0 raises ``ConfigurationError``.
     """
 
-    total: float | None = 30.0
-    connect: float | None = 10.0
-    read: float | None = 30.0
+    total: float | None = attrs.field(default=30.0, validator=_seconds)
+    connect: float | None = attrs.field(default=10.0, validator=_seconds)
+    read: float | None = attrs.field(default=30.0, validator=_seconds)
 
     @classmethod
     def of(cls, value: float | Timeout) -> Timeout:
-        """Accept a number (the total, with connect capped at 10 s) or a ``Timeout``."""
+        """Accept a number (the total, with connect capped at 10 s) or a ``Timeout``.
+
+        Anything else, or a number that is not finite and above 0, raises ``ConfigurationError``.
+        """
         if isinstance(value, Timeout):
             return value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+            raise ConfigurationError(f"timeout must be a finite number of seconds > 0 or a Timeout, got {value!r}")
         seconds = float(value)
-        if seconds <= 0:
-            raise ValueError(f"timeout must be positive, got {value!r}")
         return cls(total=seconds, connect=min(seconds, 10.0), read=seconds)
 
 
-class Transport(Protocol):
-    """What resources need from the network: one request in, decoded JSON out.
+class Requester(Protocol):
+    """What resources need from the client: one API call in, decoded JSON out.
 
     ``path`` is relative to the base URL (segments already percent-encoded) or an
     absolute URL on the same origin (pagination links). ``action`` marks a live
     charger command (a 504 then means "outcome unknown"). Errors are raised as
-    ``PlugchoiceError`` subclasses; retries and rate limiting happen inside.
+    ``PlugchoiceError`` subclasses; retries and rate limiting happen inside (the
+    client's request pipeline, over its ``Transport``).
     """
 
     async def request(
@@ -57,16 +73,21 @@ class Transport(Protocol):
         json: Any = None,
         action: bool = False,
     ) -> Any:
-        """Send one request (with retries) and return its decoded JSON body (None when empty)."""
+        """Send one call (with retries) and return its decoded JSON body (None when empty)."""
         ...
 
 
-#: Sends a form to the OAuth token endpoint and returns the decoded JSON answer (the transport provides it).
+#: The old name of ``Requester``, still imported by the resources. It is NOT the public
+#: ``plugchoice_async.Transport`` (the one-method HTTP seam in ``_transport``); to be removed once
+#: ``resources/`` and ``_pagination`` import ``Requester``.
+Transport = Requester
+
+#: Sends a form to the OAuth token endpoint and returns the decoded JSON answer (the pipeline provides it).
 TokenFetcher = Callable[[str, Mapping[str, str]], Awaitable[Any]]
 
 
 class Auth(Protocol):
-    """Renewable credentials (OAuth): the transport asks for the header and reports 401s."""
+    """Renewable credentials (OAuth): the pipeline asks for the header and reports 401s."""
 
     async def authorization(self, fetch: TokenFetcher, token_url: str) -> str:
         """The ``Authorization`` header value to send now (fetching a token when due)."""

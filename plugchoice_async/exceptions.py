@@ -8,9 +8,9 @@
     ├── ClientClosedError (also a RuntimeError)  the client was used after aclose()
     ├── RateLimiterUnavailableError              the shared rate limiter's Redis cannot be reached
     ├── BulkCommandTimeoutError                  a bulk command run did not complete in time (.run: its last state)
-    ├── APIConnectionError                       the request did not get an HTTP answer
+    ├── APIConnectionError                       the request did not get an HTTP answer (.request_sent)
     │   └── APITimeoutError                      ... because a timeout expired
-    ├── APIStatusError                           the server answered with a 4xx/5xx status
+    ├── APIStatusError                           the server answered with a 4xx/5xx status (.request_id)
     │   ├── BadRequestError              400
     │   ├── AuthenticationError          401
     │   ├── PermissionDeniedError        403
@@ -22,8 +22,14 @@
     │       └── ChargerTimeoutError      504 from a charger action: outcome unknown
     └── ResponseValidationError                  the answer is not JSON, or its shape does not fit
 
-Every exception carries what a caller needs to act on it (method, path, status, the
-server's message, field errors, retry_after) and never the API token.
+Every exception carries what a caller needs to act on it (method, path, the full URL,
+status, the server's message and request id, field errors, retry_after) and never the API
+token: a URL is stored and shown with its credentials and secret query parameters redacted
+(``_http.redact_url``, applied by whoever builds the error from a request).
+
+Every exception survives ``pickle`` (and ``copy``) with its message and attributes, so it
+can cross a task queue or a process pool: the keyword-only constructors are not re-run,
+the state is restored as it was. ``headers`` arrive as a plain ``dict``.
 """
 
 from __future__ import annotations
@@ -54,8 +60,29 @@ __all__ = [
 ]
 
 
+def _restore(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """Unpickle an SDK exception: create it with its ``args`` (its message) but without ``__init__``.
+
+    The attributes follow as the pickled state (``BaseException.__setstate__``).
+    """
+    return cls.__new__(cls, *args)
+
+
+def _with_request_id(text: str, request_id: str | None) -> str:
+    return f"{text} (request id {request_id})" if request_id else text
+
+
 class PlugchoiceError(Exception):
     """Base class of every error raised by plugchoice_async."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default (``cls(*args)`` then the state) would call the keyword-only constructors
+        # with the message as their only positional argument.
+        return (_restore, (type(self), self.args), self._pickle_state())
+
+    def _pickle_state(self) -> dict[str, Any]:
+        """The attributes to restore after unpickling (a subclass replaces what cannot be pickled)."""
+        return dict(self.__dict__)
 
 
 class ConfigurationError(PlugchoiceError, ValueError):
@@ -97,14 +124,33 @@ class APIConnectionError(PlugchoiceError):
 
     ``request_sent`` is False only when the request provably never left the
     client (for example the connection was refused), which is what makes a
-    retry of a non-idempotent request safe.
+    retry of a non-idempotent request safe. ``url`` is the full request URL
+    (secrets redacted) and ``request_id`` the server's, both None when unknown.
+    ``action`` marks a live charger command: when it may have been sent, the
+    message warns that the charger may have executed it all the same.
     """
 
-    def __init__(self, message: str, *, method: str, path: str, request_sent: bool = True) -> None:
-        super().__init__(f"{method} {path}: {message}")
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        request_sent: bool = True,
+        url: str | None = None,
+        request_id: str | None = None,
+        action: bool = False,
+    ) -> None:
         self.method = method
         self.path = path
+        self.url = url
         self.request_sent = request_sent
+        self.request_id = request_id
+        self.action = action
+        text = f"{method} {url or path}: {message}"
+        if action and request_sent:
+            text += "; the command may still have been executed; check the charger's state before sending it again"
+        super().__init__(_with_request_id(text, request_id))
 
 
 class APITimeoutError(APIConnectionError):
@@ -114,9 +160,11 @@ class APITimeoutError(APIConnectionError):
 class APIStatusError(PlugchoiceError):
     """The server answered with an error status (4xx or 5xx).
 
-    Attributes: ``status``, ``method``, ``path``, ``message`` (the server's
-    ``message`` field, or a short description when the body has none),
-    ``body`` (the decoded JSON body, or the raw text) and ``headers``.
+    Attributes: ``status``, ``method``, ``path``, ``url`` (the full request URL,
+    secrets redacted, or None), ``message`` (the server's ``message`` field, or a
+    short description when the body has none), ``body`` (the decoded JSON body,
+    or the raw text), ``headers`` and ``request_id`` (the server's
+    ``X-Request-Id``, or None): quote it when asking Plugchoice about a failure.
     """
 
     def __init__(
@@ -128,17 +176,27 @@ class APIStatusError(PlugchoiceError):
         message: str,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        url: str | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.status = status
         self.method = method
         self.path = path
+        self.url = url
         self.message = message
         self.body = body
         self.headers: Mapping[str, str] = headers if headers is not None else {}
-        super().__init__(self._describe())
+        self.request_id = request_id
+        super().__init__(_with_request_id(self._describe(), request_id))
 
     def _describe(self) -> str:
-        return f"{self.status} from {self.method} {self.path}: {self.message}"
+        return f"{self.status} from {self.method} {self.url or self.path}: {self.message}"
+
+    def _pickle_state(self) -> dict[str, Any]:
+        # aiohttp's CIMultiDictProxy cannot be pickled: the copy carries the headers as a plain dict
+        state = super()._pickle_state()
+        state["headers"] = dict(self.headers.items())
+        return state
 
 
 class BadRequestError(APIStatusError):
@@ -212,11 +270,24 @@ class ResponseValidationError(PlugchoiceError):
     """The answer could not be understood: not JSON, or a shape that does not fit the model.
 
     The message names the field path that failed (for example ``$.data.connectors[0].created_at``).
+    ``url`` and ``request_id`` are as on ``APIStatusError`` (None when unknown).
     """
 
-    def __init__(self, message: str, *, method: str, path: str, status: int | None = None, body: Any = None) -> None:
-        super().__init__(f"{method} {path}: {message}")
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        status: int | None = None,
+        body: Any = None,
+        url: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
         self.method = method
         self.path = path
+        self.url = url
         self.status = status
         self.body = body
+        self.request_id = request_id
+        super().__init__(_with_request_id(f"{method} {url or path}: {message}", request_id))

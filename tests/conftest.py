@@ -32,8 +32,7 @@ from aiohttp import ClientResponse
 from aiohttp.client_proto import ResponseHandler
 from aiohttp.streams import StreamReader
 
-from plugchoice_async import PlugchoiceClient, RetryPolicy
-from plugchoice_async._transport import AiohttpTransport
+from plugchoice_async import PlugchoiceClient, RateLimiter, RetryBudget, RetryPolicy
 from plugchoice_async.testing import PlugchoiceEmulator
 from tests._redis import fresh_redis_server, redis_server, redis_url  # noqa: F401 - fixtures for a real redis-server
 
@@ -153,12 +152,22 @@ class FakeSleep:
 
 
 def make_client(
-    base_url: str, *, token: str = TOKEN, sleep: FakeSleep | None = None, **kwargs: Any
+    base_url: str,
+    *,
+    token: str = TOKEN,
+    sleep: FakeSleep | None = None,
+    budget: RetryBudget | None = None,
+    limiter: RateLimiter | None = None,
+    **kwargs: Any,
 ) -> PlugchoiceClient:
-    """A client over a transport built here, so tests can give it a fake sleep (no real waiting)."""
+    """A client with a fake sleep (no real waiting), no retry budget and no rate limiter unless given.
+
+    Other keywords (``retry``, ``timeout``, ``max_concurrency``, ``transport``, ...) go to ``PlugchoiceClient``.
+    """
     kwargs.setdefault("retry", RetryPolicy(max_retries=3))
-    transport = AiohttpTransport(base_url=base_url, token=token, sleep=sleep or FakeSleep(), **kwargs)
-    return PlugchoiceClient._from_transport(transport)
+    return PlugchoiceClient(
+        token, base_url=base_url, sleep=sleep or FakeSleep(), retry_budget=budget, rate_limit=limiter, **kwargs
+    )
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from aioresponses import CallbackResult, aioresponses
@@ -101,9 +102,7 @@ async def test_action_refused_with_401_is_sent_once_more_only(emu: PlugchoiceEmu
     async with PlugchoiceClient(auth=auth, base_url=emu.base_url) as client:
         await client.user.get()
         emu.expire_tokens()
-        result = await client._transport.request(
-            "POST", f"/chargers/{emu.uuids[0]}/actions/restart", json={}, action=True
-        )
+        result = await client.chargers.actions.restart(emu.uuids[0])
     assert result is not None
     restarts = [a for a in emu.actions if a.action == "restart"]
     assert len(restarts) == 1  # the 401 attempt did nothing; the resend ran once
@@ -162,7 +161,7 @@ async def test_form_body_sent_to_token_endpoint() -> None:
     seen: dict[str, Any] = {}
 
     def token(url: Any, **kwargs: Any) -> CallbackResult:
-        seen.update(kwargs["data"])
+        seen.update(parse_qsl(kwargs["data"].decode()))  # the form, urlencoded by the client
         return CallbackResult(payload={"token_type": "Bearer", "expires_in": 3600, "access_token": "at-1"})
 
     def user(url: Any, **kwargs: Any) -> CallbackResult:

@@ -84,41 +84,48 @@ async def test_watch_reports_changes_failures_and_recovery(emulator: PlugchoiceE
         await watcher.aclose()
 
 
-async def test_watch_stops_cleanly_on_cancel(emulator: PlugchoiceEmulator) -> None:
-    emulator.latency = 0.05
-    fleet = emulator.uuids
-    starts = 0
-    second_round_sending = asyncio.Event()
+async def test_watch_stops_cleanly_on_cancel() -> None:
+    release = asyncio.Event()
 
-    async def on_start(*_: object) -> None:
-        nonlocal starts
-        starts += 1
-        if starts > len(fleet):
-            second_round_sending.set()
+    async def held(_: float) -> None:  # the emulator's sleep: round 2's requests stay on the wire until released
+        await release.wait()
 
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_start)
+    async with PlugchoiceEmulator(chargers=50, token=TOKEN, rate_limit=None, sleep=held) as emulator:
+        fleet = emulator.uuids
+        starts = 0
+        second_round_sending = asyncio.Event()
 
-    async def consume(client: PlugchoiceClient) -> None:
-        async for _ in client.chargers.watch(fleet, interval=0):
-            pass
+        async def on_start(*_: object) -> None:
+            nonlocal starts
+            starts += 1
+            if starts > len(fleet):
+                emulator.latency = 1.0  # nominal: from now on every request waits in held
+                second_round_sending.set()
 
-    async with make_client(emulator.base_url, trace_configs=[trace]) as client:
-        task = asyncio.ensure_future(consume(client))
-        await second_round_sending.wait()  # cancel mid-round, with requests on the wire
-        assert client.stats.in_flight > 0
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert client.stats.in_flight == 0
-    ours = [
-        t
-        for t in asyncio.all_tasks()
-        if not t.done()
-        and "plugchoice_async/" in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
-        and "/testing/" not in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
-    ]
-    assert ours == []
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(on_start)
+
+        async def consume(client: PlugchoiceClient) -> None:
+            async for _ in client.chargers.watch(fleet, interval=0):
+                pass
+
+        async with make_client(emulator.base_url, trace_configs=[trace]) as client:
+            task = asyncio.ensure_future(consume(client))
+            await second_round_sending.wait()  # cancel mid-round, with requests on the wire
+            assert client.stats.in_flight > 0
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert client.stats.in_flight == 0
+        ours = [
+            t
+            for t in asyncio.all_tasks()
+            if not t.done()
+            and "plugchoice_async/" in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
+            and "/testing/" not in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
+        ]
+        assert ours == []
+        release.set()
 
 
 async def test_watch_break_stops_polling(emulator: PlugchoiceEmulator) -> None:
@@ -176,9 +183,8 @@ async def test_hooks_and_trace_configs_see_every_request(emulator: PlugchoiceEmu
     trace.on_request_start.append(on_start)
     emulator.add_fault(Fault("status", status=503))
     async with PlugchoiceClient(
-        TOKEN, base_url=emulator.base_url, hooks=[events.append], trace_configs=[trace]
+        TOKEN, base_url=emulator.base_url, hooks=[events.append], trace_configs=[trace], sleep=FakeSleep()
     ) as client:
-        client._transport._sleep = FakeSleep()
         await client.chargers.get(emulator.uuids[0])
     assert [e.status for e in events] == [503, 200]
     assert all(e.path == f"/chargers/{emulator.uuids[0]}" and e.elapsed >= 0 for e in events)

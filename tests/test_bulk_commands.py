@@ -96,7 +96,7 @@ async def client() -> AsyncIterator[PlugchoiceClient]:
 
 def polling(client: PlugchoiceClient, clock: FakeClock, sleep: ClockedSleep) -> Chargers:
     """``client.chargers`` with the fake clock and sleep (the resource's injection points)."""
-    return Chargers(client._transport, sleep=sleep, clock=clock)
+    return client.with_options(sleep=sleep, clock=clock).chargers
 
 
 # -- 1. exact requests -----------------------------------------------------------------------------------

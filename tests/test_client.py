@@ -1,4 +1,4 @@
-"""Client construction, configuration and security rules (nothing is sent here)."""
+"""Client construction, configuration, lifecycle and security rules (little is sent here)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from plugchoice_async import (
     PlugchoiceError,
     Timeout,
 )
+from plugchoice_async.testing import PlugchoiceEmulator
 from tests.conftest import TOKEN
 
 
@@ -52,7 +53,7 @@ def test_http_allowed_for_loopback(url: str) -> None:
 def test_token_never_in_repr() -> None:
     client = PlugchoiceClient(TOKEN)
     assert TOKEN not in repr(client)
-    assert TOKEN not in repr(client._transport)
+    assert all(TOKEN not in repr(value) for value in vars(client).values())
     assert TOKEN not in repr(client.chargers.__dict__.keys())
 
 
@@ -88,19 +89,22 @@ def test_invalid_limits() -> None:
 async def test_borrowed_session_is_not_closed_and_bounds_concurrency() -> None:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8)) as session:
         client = PlugchoiceClient(TOKEN, session=session, max_concurrency=64)
-        assert client._transport.max_concurrency == 8
+        assert client.max_concurrency == 8
         await client.aclose()
         assert not session.closed
 
 
-async def test_own_session_closed_and_client_unusable_after_close() -> None:
-    client = PlugchoiceClient(TOKEN, base_url="https://api.test/api/v3")
-    with aioresponses() as mocked:
-        mocked.get("https://api.test/api/v3/user", payload={"message": "Unauthenticated."}, status=401)
-        with pytest.raises(PlugchoiceError):
-            await client.user.get()
-    session = client._transport._shared.session
-    assert session is not None
+async def test_own_session_closed_and_client_unusable_after_close(emulator: PlugchoiceEmulator) -> None:
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def on_start(session: aiohttp.ClientSession, ctx: object, params: object) -> None:
+        sessions.append(session)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    client = PlugchoiceClient(TOKEN, base_url=emulator.base_url, trace_configs=[trace])
+    await client.user.get()
+    [session] = sessions  # the session the client created, seen through a public trace hook
     await client.aclose()
     await client.aclose()  # idempotent
     assert session.closed
@@ -111,11 +115,10 @@ async def test_own_session_closed_and_client_unusable_after_close() -> None:
 async def test_with_options_shares_session_limits_and_stats() -> None:
     async with PlugchoiceClient(TOKEN, base_url="https://api.test/api/v3", max_retries=3) as client:
         fast = client.with_options(timeout=2, max_retries=0)
-        assert fast._transport.timeout == Timeout(total=2.0, connect=2.0, read=2.0)
-        assert fast._transport.retry_policy.max_retries == 0
-        assert client._transport.retry_policy.max_retries == 3
+        assert fast.timeout == Timeout(total=2.0, connect=2.0, read=2.0)
+        assert fast.retry_policy.max_retries == 0
+        assert client.retry_policy.max_retries == 3
         assert fast.stats is client.stats
-        assert fast._transport._shared is client._transport._shared
         with aioresponses() as mocked:
             mocked.get("https://api.test/api/v3/user", status=503, payload={"message": "down"})
             with pytest.raises(PlugchoiceError):
@@ -127,8 +130,9 @@ async def test_token_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     with aioresponses() as mocked:
         mocked.get("https://api.test/api/v3/user", status=500, payload={"message": "x"}, repeat=True)
-        async with PlugchoiceClient(TOKEN, base_url="https://api.test/api/v3", max_retries=1) as client:
-            client._transport._sleep = _no_sleep
+        async with PlugchoiceClient(
+            TOKEN, base_url="https://api.test/api/v3", max_retries=1, sleep=_no_sleep
+        ) as client:
             with pytest.raises(PlugchoiceError) as info:
                 await client.user.get()
     assert caplog.records, "the retry must have been logged"

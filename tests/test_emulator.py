@@ -18,7 +18,7 @@ import pytest
 
 import plugchoice_async.testing as testing
 from plugchoice_async.testing import Fault, LoggedRequest, PlugchoiceEmulator
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, FakeSleep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +101,7 @@ async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
 
 
 def test_public_names_are_exported_sorted() -> None:
-    assert testing.__all__ == ["ActionRecord", "Fault", "LoggedRequest", "PlugchoiceEmulator"]
+    assert testing.__all__ == ["ActionRecord", "FakeTransport", "Fault", "LoggedRequest", "PlugchoiceEmulator"]
     assert testing.__all__ == sorted(testing.__all__)
 
 
@@ -500,21 +500,29 @@ async def test_truncate_fault_is_a_payload_error(
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
 
 
-async def test_delay_fault_answers_late_but_normally(emu: PlugchoiceEmulator, session: aiohttp.ClientSession) -> None:
-    emu.add_fault(Fault("delay", delay=0.3, path="/chargers/"))
-    done: list[str] = []
+async def test_delay_fault_answers_late_but_normally() -> None:
+    waits: list[float] = []
+    waiting, release = asyncio.Event(), asyncio.Event()
 
-    async def fetch(path: str) -> int:
-        status, _ = await get_json(session, emu.base_url + path)
-        done.append(path)
-        return status
+    async def held(delay: float) -> None:  # the emulator's sleep: the delay lasts until the test releases it
+        waits.append(delay)
+        waiting.set()
+        await release.wait()
 
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    statuses = await asyncio.gather(fetch(f"/chargers/{emu.uuids[0]}"), fetch("/user"))
-    assert list(statuses) == [200, 200]
-    assert done == ["/user", f"/chargers/{emu.uuids[0]}"]  # the delayed one finished last
-    assert loop.time() - started >= 0.3
+    async with (
+        PlugchoiceEmulator(chargers=2, sleep=held) as emu,
+        aiohttp.ClientSession(headers=auth(emu.token)) as session,
+    ):
+        emu.add_fault(Fault("delay", delay=0.3, path="/chargers/"))
+        delayed = asyncio.ensure_future(get_json(session, f"{emu.base_url}/chargers/{emu.uuids[0]}"))
+        await waiting.wait()
+        assert (await get_json(session, f"{emu.base_url}/user"))[0] == 200  # not held behind the delayed one
+        assert not delayed.done()
+        release.set()
+        status, body = await delayed
+    assert (status, body["data"]["uuid"]) == (200, emu.uuids[0])  # late, but a normal answer
+    assert waits == [0.3]
+    assert [r.path for r in emu.requests] == ["/api/v3/chargers/" + emu.uuids[0], "/api/v3/user"]  # arrival order
 
 
 async def test_faults_match_method_and_path_and_are_used_up(
@@ -553,12 +561,18 @@ async def test_error_rate_is_deterministic_per_seed() -> None:
     assert set(first) == {200, 503}
 
 
-async def test_latency_is_added_to_every_answer(emu: PlugchoiceEmulator, session: aiohttp.ClientSession) -> None:
-    emu.latency = 0.2
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    assert (await get_json(session, f"{emu.base_url}/user"))[0] == 200
-    assert loop.time() - started >= 0.2
+async def test_latency_is_added_to_every_answer() -> None:
+    sleep = FakeSleep()
+    async with (
+        PlugchoiceEmulator(chargers=2, latency=0.2, sleep=sleep) as emu,
+        aiohttp.ClientSession(headers=auth(emu.token)) as session,
+    ):
+        assert (await get_json(session, f"{emu.base_url}/user"))[0] == 200
+        assert (await get_json(session, f"{emu.base_url}/nowhere"))[0] == 404
+        assert sleep.delays == [0.2, 0.2]
+        emu.latency = 0.0
+        assert (await get_json(session, f"{emu.base_url}/user"))[0] == 200
+        assert sleep.delays == [0.2, 0.2]
 
 
 # -- state, log and concurrency ------------------------------------------------------------------
@@ -639,19 +653,30 @@ async def test_requests_are_logged_in_arrival_order() -> None:
         assert emulator.requests == []
 
 
-async def test_max_in_flight_counts_concurrent_requests(
-    emu: PlugchoiceEmulator, session: aiohttp.ClientSession
-) -> None:
-    emu.latency = 0.05
-    results = await asyncio.gather(*(get_json(session, f"{emu.base_url}/user") for _ in range(20)))
-    assert [status for status, _ in results] == [200] * 20
-    assert 1 < emu.max_in_flight <= 20
-    emu.reset_stats()
-    assert emu.max_in_flight == 0
-    emu.latency = 0.0
-    for _ in range(3):
-        await get_json(session, f"{emu.base_url}/user")
-    assert emu.max_in_flight == 1
+async def test_max_in_flight_counts_concurrent_requests() -> None:
+    arrived = 0
+    all_in = asyncio.Event()
+
+    async def until_all_in(_: float) -> None:  # the emulator's sleep: every request waits until 20 are in flight
+        nonlocal arrived
+        arrived += 1
+        if arrived == 20:
+            all_in.set()
+        await all_in.wait()
+
+    async with (
+        PlugchoiceEmulator(chargers=2, latency=1.0, sleep=until_all_in) as emu,
+        aiohttp.ClientSession(headers=auth(emu.token)) as session,
+    ):
+        results = await asyncio.gather(*(get_json(session, f"{emu.base_url}/user") for _ in range(20)))
+        assert [status for status, _ in results] == [200] * 20
+        assert emu.max_in_flight == 20
+        emu.reset_stats()
+        assert emu.max_in_flight == 0
+        emu.latency = 0.0
+        for _ in range(3):
+            await get_json(session, f"{emu.base_url}/user")
+        assert emu.max_in_flight == 1
 
 
 # -- command line --------------------------------------------------------------------------------

@@ -86,13 +86,25 @@ async def test_per_page_honoured_or_ignored(honour: bool) -> None:
 
 
 async def test_later_snapshots_fetch_known_pages_concurrently() -> None:
-    async with PlugchoiceEmulator(chargers=500, token=TOKEN, rate_limit=None, latency=0.002) as emu:
+    held = 0
+    all_held = asyncio.Event()
+
+    async def until_all_held(_: float) -> None:  # the emulator's sleep: no page answered before all 5 are asked
+        nonlocal held
+        held += 1
+        if held == 5:
+            all_held.set()
+        await all_held.wait()
+
+    async with PlugchoiceEmulator(chargers=500, token=TOKEN, rate_limit=None, sleep=until_all_held) as emu:
         async with PlugchoiceClient(TOKEN, base_url=emu.base_url, rate_limit=None) as client:
             await client.fleet.snapshot()
             emu.reset_stats()
+            # /chargers' 5 pages wait in until_all_held: pages asked one after another would never be answered.
+            emu.add_fault(Fault("delay", delay=1.0, method="GET", path="/chargers", times=5))
             snap = await client.fleet.snapshot()
         assert list(snap.chargers) == emu.uuids
-        assert emu.max_in_flight >= 5  # /chargers' 5 pages and the teams' pages at once
+        assert emu.max_in_flight >= 5  # /chargers' 5 pages (and the teams' pages) at once
 
 
 async def test_a_failing_page_is_retried(fake_sleep: FakeSleep) -> None:
@@ -172,7 +184,12 @@ async def test_watch_break_stops_and_validates_interval() -> None:
 
 
 async def test_watch_cancelled_mid_round_leaves_nothing_running() -> None:
-    async with PlugchoiceEmulator(chargers=300, token=TOKEN, rate_limit=None) as emu:
+    release = asyncio.Event()
+
+    async def held(_: float) -> None:  # the emulator's sleep: a delayed page is answered when the test says so
+        await release.wait()
+
+    async with PlugchoiceEmulator(chargers=300, token=TOKEN, rate_limit=None, sleep=held) as emu:
         second_round = asyncio.Event()
 
         def on_attempt(event: RequestEvent) -> None:
@@ -184,8 +201,8 @@ async def test_watch_cancelled_mid_round_leaves_nothing_running() -> None:
         async def consume(client: PlugchoiceClient) -> None:
             async for update in client.fleet.watch(interval=0):
                 rounds.append(update.round)
-                # Round 2 has a page that takes long: cancelling finds it on the wire.
-                emu.add_fault(Fault("delay", delay=30.0, method="GET", path="/chargers"))
+                # Round 2 has a page held by the emulator: cancelling finds it on the wire.
+                emu.add_fault(Fault("delay", delay=1.0, method="GET", path="/chargers"))
 
         async with PlugchoiceClient(TOKEN, base_url=emu.base_url, rate_limit=None, hooks=[on_attempt]) as client:
             task = asyncio.ensure_future(consume(client))
@@ -201,3 +218,4 @@ async def test_watch_cancelled_mid_round_leaves_nothing_running() -> None:
             if not t.done() and "plugchoice_async/resources" in t.get_coro().cr_code.co_filename  # type: ignore[union-attr]
         ]
         assert ours == []
+        release.set()

@@ -154,3 +154,130 @@ def test_redirect_is_an_error_not_followed() -> None:
     assert type(exc) is APIStatusError
     assert exc.status == 302
     assert "redirect to https://h/login was not followed" in str(exc)
+
+
+# -- URLs without secrets, the server's request id --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:pa55@api.example/api/v3/user", "https://***@api.example/api/v3/user"),
+        ("https://tok3n@api.example:8443/x", "https://***@api.example:8443/x"),
+        ("https://h/a?page=2&token=abc&per_page=5", "https://h/a?page=2&token=***&per_page=5"),
+        ("https://h/a?access_token=abc#frag", "https://h/a?access_token=***#frag"),
+        ("https://h/a?Secret=1&PASSWORD=2&refresh_token=3", "https://h/a?Secret=***&PASSWORD=***&refresh_token=***"),
+        ("https://h/a?client_secret=s&api_key=k", "https://h/a?client_secret=***&api_key=***"),
+        ("https://h/a?acc%65ss_token=abc", "https://h/a?acc%65ss_token=***"),
+        ("https://u:p@h/a?token=x", "https://***@h/a?token=***"),
+        ("/chargers?page=2&token=abc", "/chargers?page=2&token=***"),
+        ("https://h/[", "https://h/["),
+        ("http://[::1", "<unparsable URL>"),
+    ],
+)
+def test_redact_url_hides_credentials_and_secret_parameters(url: str, shown: str) -> None:
+    assert _http.redact_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.plugchoice.com/api/v3/chargers?page=2&per_page=100",
+        "/chargers/3f2b6c1e-0000-4000-8000-000000000000",
+        "https://h/a?tokens=1&my_token=2&token=&token",  # other names, empty values: nothing to hide
+        "https://h/a?b=1&&a=2;c#x?token=y",  # odd but harmless: kept character for character
+        "",
+    ],
+)
+def test_redact_url_leaves_a_url_without_secrets_unchanged(url: str) -> None:
+    assert _http.redact_url(url) == url
+
+
+def test_status_error_carries_the_redacted_url_and_the_request_id() -> None:
+    exc = _http.status_error(
+        404,
+        method="GET",
+        path="/chargers/x",
+        headers=CIMultiDict({"x-request-id": " abc123 "}),
+        body=b'{"message":"Not found."}',
+        url="https://user:pw@h/api/v3/chargers/x?token=s3cr3t",
+    )
+    assert exc.url == "https://***@h/api/v3/chargers/x?token=***"
+    assert exc.request_id == "abc123"
+    assert exc.path == "/chargers/x"
+    assert str(exc) == "404 from GET https://***@h/api/v3/chargers/x?token=***: Not found. (request id abc123)"
+    assert "s3cr3t" not in str(exc) and "pw" not in str(exc)
+
+
+def test_status_error_redacts_an_absolute_path() -> None:
+    # a next-page link is sent as the path: it must not carry a secret into the error either
+    exc = _http.status_error(500, method="GET", path="https://h/a?page=2&token=s3cr3t", headers={}, body=b"")
+    assert exc.path == "https://h/a?page=2&token=***"
+    assert "s3cr3t" not in str(exc)
+
+
+def test_status_error_request_id_given_wins_over_the_header() -> None:
+    exc = _http.status_error(
+        429,
+        method="GET",
+        path="/x",
+        headers={"X-Request-Id": "from-header", "Retry-After": "3"},
+        body=b"",
+        request_id="given",
+    )
+    assert exc.request_id == "given"
+    assert str(exc).endswith("(retry after 3 s) (request id given)")
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Request-Id": ""}, {"X-Request-Id": "   "}])
+def test_status_error_without_request_id(headers: dict[str, str]) -> None:
+    exc = _http.status_error(500, method="GET", path="/x", headers=headers, body=b'{"message":"boom"}')
+    assert exc.request_id is None
+    assert str(exc) == "500 from GET /x: boom"
+
+
+def test_parse_request_id() -> None:
+    assert _http.parse_request_id({"x-request-id": "r-1"}) == "r-1"
+    assert _http.parse_request_id(CIMultiDict({"X-REQUEST-ID": "r-2"})) == "r-2"
+    assert _http.parse_request_id({"X-Correlation-Id": "r-3"}) is None
+
+
+def test_decode_json_error_carries_the_redacted_url_and_request_id() -> None:
+    with pytest.raises(ResponseValidationError) as info:
+        _http.decode_json(
+            b"<html>login</html>",
+            method="GET",
+            path="/user",
+            status=200,
+            content_type="text/html",
+            url="https://h/api/v3/user?access_token=s3cr3t",
+            request_id="r-9",
+        )
+    assert info.value.url == "https://h/api/v3/user?access_token=***"
+    assert info.value.request_id == "r-9"
+    assert str(info.value).startswith("GET https://h/api/v3/user?access_token=***: HTTP 200 answer is not JSON")
+    assert str(info.value).endswith("(request id r-9)")
+    assert "s3cr3t" not in str(info.value)
+
+
+# -- no document where one was expected ------------------------------------------------------------------
+
+
+def test_decode_json_null_and_empty_are_none() -> None:
+    assert _http.decode_json(b"null", method="GET", path="/x", status=200) is None
+    assert _http.decode_json(b"", method="DELETE", path="/x", status=204) is None
+
+
+def test_unwrap_an_empty_envelope_is_none() -> None:
+    assert _http.unwrap(None) is None
+    assert _http.unwrap({"data": None}) is None
+    # a document that merely has a ``data`` field (a bulk command run's payload) is not an envelope
+    run = {"uuid": "u", "command": "Reset", "data": None}
+    assert _http.unwrap(run) is run
+    listing = {"data": None, "links": {"next": None}}
+    assert _http.unwrap(listing) is listing
+
+
+@pytest.mark.parametrize("body", [None, [], [1, 2], "text", {"data": None}, {"links": {"next": "https://h/a?page=2"}}])
+def test_next_page_url_of_an_answer_that_is_no_page_is_none(body: object) -> None:
+    assert _http.next_page_url(body) is None  # type: ignore[arg-type]

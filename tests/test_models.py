@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,8 +137,11 @@ def test_shape_error_names_the_field_path() -> None:
     with pytest.raises(_converter.StructureError) as info:
         _converter.structure(data, Charger)
     text = str(info.value)
-    assert "$.connectors[0].created_at" in text
-    assert "$.licenses.pro" in text
+    # Paths start at the body as received: the envelope is part of them.
+    assert "expected an ISO 8601 timestamp, got an integer (12) @ $.data.connectors[0].created_at" in text
+    assert "required key missing @ $.data.licenses.pro" in text
+    with pytest.raises(_converter.StructureError, match=r"@ \$\.licenses\.pro"):
+        _converter.structure(data["data"], Charger)  # no envelope, no ".data"
 
 
 def test_structure_response_raises_plugchoice_error() -> None:
@@ -169,3 +173,135 @@ def test_list_shape_error_names_item_and_field() -> None:
     text = str(info.value)
     assert "does not fit tuple[Transaction, ...]" in text
     assert "$[0].charger_id" in text
+
+
+# --- Strict JSON types: a scalar of the wrong type is named, never coerced ------------------------
+
+
+def _charger_with(mutate: Any) -> dict[str, Any]:
+    data: dict[str, Any] = copy.deepcopy(load_fixture("chargers.get.volttime.json"))
+    mutate(data["data"])
+    return data
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(id=12.9), "expected an integer, got a number (12.9) @ $.data.id"),
+        (lambda d: d.update(id=12.0), "expected an integer, got a number (12.0) @ $.data.id"),
+        (lambda d: d.update(id="17"), "expected an integer, got a string ('17') @ $.data.id"),
+        (lambda d: d.update(id=True), "expected an integer, got a boolean (true) @ $.data.id"),
+        (lambda d: d.update(identity={"evil": 1}), "expected a string, got an object @ $.data.identity"),
+        (lambda d: d.update(identity=7), "expected a string, got an integer (7) @ $.data.identity"),
+        (lambda d: d.update(blocked="false"), "expected a boolean, got a string ('false') @ $.data.blocked"),
+        (lambda d: d.update(blocked="0"), "expected a boolean, got a string ('0') @ $.data.blocked"),
+        (lambda d: d.update(blocked=[]), "expected a boolean, got an array @ $.data.blocked"),
+        (lambda d: d.update(blocked=0), "expected a boolean, got an integer (0) @ $.data.blocked"),
+        (lambda d: d.update(max_current="16"), "expected a number or null, got a string ('16') @ $.data.max_current"),
+        (
+            lambda d: d.update(max_current=False),
+            "expected a number or null, got a boolean (false) @ $.data.max_current",
+        ),
+        (lambda d: d.update(reference=5), "expected a string or null, got an integer (5) @ $.data.reference"),
+        (lambda d: d.update(status=5), "expected a string or null, got an integer (5) @ $.data.status"),
+        (lambda d: d.update(connection_status=None), "expected a string, got null @ $.data.connection_status"),
+        (
+            lambda d: d.update(created_at="yesterday"),
+            "ISO 8601 timestamp, got a string ('yesterday') @ $.data.created_at",
+        ),
+        (lambda d: d.update(connectors=None), "got null @ $.data.connectors"),
+        (lambda d: d.update(connectors="x"), "got a string ('x') @ $.data.connectors"),
+        (
+            lambda d: d.update(licenses="yes"),
+            "expected a JSON object (ChargerLicenses), got a string ('yes') @ $.data.licenses",
+        ),
+        (lambda d: d["connectors"][0].update(id=12.9), "got a number (12.9) @ $.data.connectors[0].id"),
+        (lambda d: d["connectors"].append(None), "expected a JSON object (Connector), got null @ $.data.connectors[1]"),
+        (
+            lambda d: d["model"].update(is_dc="yes"),
+            "expected a boolean or null, got a string ('yes') @ $.data.model.is_dc",
+        ),
+    ],
+)
+def test_wrong_json_types_are_named_not_coerced(mutate: Any, message: str) -> None:
+    with pytest.raises(ResponseValidationError) as info:
+        _converter.structure_response(_charger_with(mutate), Charger, method="GET", path="/chargers/x")
+    assert message in str(info.value)
+    with pytest.raises(_converter.StructureError, match=re.escape(message)):
+        _converter.structure_strict(_charger_with(mutate), Charger)  # the same rules, the same words
+
+
+def test_numbers_fit_float_fields_and_naive_timestamps_are_utc() -> None:
+    data = _charger_with(lambda d: d.update(max_current=16, created_at="2026-01-10T01:14:32"))
+    charger = _converter.structure(data, Charger)
+    assert charger.max_current == 16.0 and type(charger.max_current) is float
+    assert charger.created_at == datetime(2026, 1, 10, 1, 14, 32, tzinfo=UTC)
+
+
+def test_every_misfit_is_named_in_one_message() -> None:
+    def break_three(d: dict[str, Any]) -> None:
+        d.update(id="1", blocked=None)
+        del d["uuid"]
+
+    with pytest.raises(_converter.StructureError) as info:
+        _converter.structure(_charger_with(break_three), Charger)
+    assert str(info.value).split("; ") == [
+        "required key missing @ $.data.uuid",
+        "expected an integer, got a string ('1') @ $.data.id",
+        "expected a boolean, got null @ $.data.blocked",
+    ]
+
+
+def test_a_secret_field_is_not_quoted() -> None:
+    with pytest.raises(_converter.StructureError) as info:
+        _converter.structure(_charger_with(lambda d: d.update(pincode=918273)), Charger)
+    assert str(info.value) == "expected a string or null, got an integer @ $.data.pincode"
+
+
+def test_unknown_keys_are_named_by_path_when_strict() -> None:
+    data = _charger_with(lambda d: d["connectors"][0].update(brand_new=1))
+    assert _converter.structure(data, Charger).connectors[0].id == 1
+    with pytest.raises(_converter.StructureError) as info:
+        _converter.structure_strict(data, Charger)
+    assert str(info.value) == "unknown key (not a field of Connector) @ $.data.connectors[0].brand_new"
+
+
+@pytest.mark.parametrize(
+    ("cls", "expected"),
+    [(Charger, "a JSON object (Charger)"), (tuple[Connector, ...], "a JSON array (tuple[Connector, ...])")],
+)
+def test_null_or_empty_body_is_a_clear_validation_error(cls: Any, expected: str) -> None:
+    """JSON null and an empty (204) body both decode to None: never a TypeError from deep inside."""
+    with pytest.raises(ResponseValidationError) as info:
+        _converter.structure_response(None, cls, method="GET", path="/chargers/x")
+    assert str(info.value).endswith(f"expected {expected}, got null/empty body @ $")
+    assert info.value.body is None
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, True, {"data": None}, {"data": []}])
+def test_other_non_objects_are_validation_errors(body: Any) -> None:
+    with pytest.raises(ResponseValidationError, match="does not fit Charger"):
+        _converter.structure_response(body, Charger, method="GET", path="/chargers/x")
+
+
+def test_a_model_whose_init_does_more_is_built_by_its_init() -> None:
+    """Plain models are built slot by slot; validators and post-init hooks still run where a model has them."""
+
+    @attrs.frozen
+    class Positive:
+        x: int = attrs.field(validator=attrs.validators.gt(0))
+
+    @attrs.frozen
+    class Doubled:
+        x: int
+        double: int = attrs.field(init=False)
+
+        def __attrs_post_init__(self) -> None:
+            object.__setattr__(self, "double", 2 * self.x)
+
+    assert _converter.structure({"x": 1}, Positive) == Positive(x=1)
+    with pytest.raises(_converter.StructureError, match=r"Positive refused the values: .*'x' must be > 0.* @ \$$"):
+        _converter.structure({"x": 0}, Positive)
+    assert _converter.structure({"x": 4}, Doubled).double == 8
+    charger = _converter.structure(load_fixture("chargers.get.volttime.json"), Charger)
+    assert attrs.evolve(charger) == charger and hash(attrs.evolve(charger)) == hash(charger)

@@ -7,6 +7,7 @@ import gc
 import socket
 import warnings
 
+import aiohttp
 import pytest
 
 from plugchoice_async import (
@@ -152,8 +153,9 @@ async def test_dropped_connection_get_retried_post_not(emulator: PlugchoiceEmula
         emulator.reset_stats()
         emulator.add_fault(Fault("drop", method="POST"))
         with pytest.raises(APIConnectionError) as info:
-            await client._transport.request("POST", f"/chargers/{uuid}/actions/start", json={"id_token": "abc"})
+            await client.chargers.actions.start(uuid, id_token="abc")
     assert info.value.request_sent is True
+    assert "may still have been executed" in str(info.value)  # a command: it may have run
     assert [(r.method, r.status) for r in emulator.requests] == [("POST", 0)]  # sent once, never again
 
 
@@ -164,9 +166,7 @@ async def test_post_504_is_raised_not_retried(emulator: PlugchoiceEmulator, fake
     )
     async with make_client(emulator.base_url, sleep=fake_sleep) as client:
         with pytest.raises(ChargerTimeoutError):
-            await client._transport.request(
-                "POST", f"/chargers/{uuid}/actions/start", json={"id_token": "abc"}, action=True
-            )
+            await client.chargers.actions.start(uuid, id_token="abc")
     assert len([r for r in emulator.requests if r.method == "POST"]) == 1
     assert fake_sleep.delays == []
 
@@ -209,11 +209,13 @@ async def test_connection_refused_post_is_retried(fake_sleep: FakeSleep) -> None
     base = f"http://127.0.0.1:{_closed_port()}/api/v3"
     async with make_client(base, sleep=fake_sleep, retry=RetryPolicy(max_retries=2)) as client:
         with pytest.raises(APIConnectionError) as info:
-            await client._transport.request("POST", "/chargers/x/actions/start", json={"id_token": "abc"})
+            await client.chargers.actions.start(MISSING, id_token="abc")
         assert client.stats.requests == 3
         assert client.stats.retries == {"connection": 2}
     assert info.value.request_sent is False
     assert "cannot connect" in str(info.value)
+    assert "executed" not in str(info.value)  # provably never sent: nothing can have run
+    assert info.value.url == f"{base}/chargers/{MISSING}/actions/start"
 
 
 async def test_non_json_200_is_validation_error(emulator: PlugchoiceEmulator) -> None:
@@ -237,7 +239,18 @@ async def test_waiting_for_a_slot_does_not_spend_the_timeout() -> None:
 
 
 async def test_gather_5000_bounded_by_max_concurrency() -> None:
-    async with PlugchoiceEmulator(chargers=5000, token=TOKEN, rate_limit=None, latency=0.002) as emu:
+    arrived = 0
+    two_in = asyncio.Event()
+
+    async def overlapping(delay: float) -> None:  # the emulator's sleep: the first request waits for a second one
+        nonlocal arrived
+        arrived += 1
+        if arrived == 2:
+            two_in.set()
+        await two_in.wait()
+        await asyncio.sleep(delay)  # and every one takes a real server's time: load, not synchronisation
+
+    async with PlugchoiceEmulator(chargers=5000, token=TOKEN, rate_limit=None, latency=0.002, sleep=overlapping) as emu:
         async with PlugchoiceClient(TOKEN, base_url=emu.base_url, max_concurrency=32, rate_limit=None) as client:
             chargers = await asyncio.gather(*(client.chargers.get(u) for u in emu.uuids))
             assert client.stats.peak_in_flight <= 32
@@ -258,15 +271,20 @@ async def test_no_unclosed_session_warning(emulator: PlugchoiceEmulator) -> None
 
 async def test_unclosed_client_would_warn(emulator: PlugchoiceEmulator) -> None:
     # Proves the test above can fail: a client that is never closed leaks its session.
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def on_start(session: aiohttp.ClientSession, ctx: object, params: object) -> None:
+        sessions.append(session)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        client = PlugchoiceClient(TOKEN, base_url=emulator.base_url)
+        client = PlugchoiceClient(TOKEN, base_url=emulator.base_url, trace_configs=[trace])
         await client.chargers.get(emulator.uuids[0])
-        session = client._transport._shared.session
-        assert session is not None
-        connector = session.connector  # kept to close it afterwards: only the session leaks here
+        connector = sessions[0].connector  # kept to close it afterwards: only the session leaks here
         del client
-        del session
+        sessions.clear()
         gc.collect()
     assert [w for w in caught if "Unclosed client session" in str(w.message)]
     assert connector is not None

@@ -1,4 +1,4 @@
-"""The argument checks every resource shares (pure: no client, no socket)."""
+"""The argument checks every resource shares, and resources applying them at the call (no client, no socket)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ import pytest
 from plugchoice_async import InvalidRequestError
 from plugchoice_async.models import ChargePointStatus, ConnectionStatus, TransactionStatus
 from plugchoice_async.resources import _validate as check
+from plugchoice_async.resources._ids import path_segment
+from plugchoice_async.resources.chargers import Chargers
+from plugchoice_async.resources.fleet import Fleet
+from plugchoice_async.resources.teams import Teams
 
 
 @pytest.mark.parametrize(
@@ -92,3 +96,70 @@ def test_an_invalid_value_is_refused_naming_the_argument(call: Callable[[], Any]
     with pytest.raises(InvalidRequestError, match=f"^{re.escape(message)}$") as info:
         call()
     assert isinstance(info.value, ValueError)
+
+
+# -- resources check their arguments at the call, not on the first iteration -------------------------------
+
+
+class _RecordingTransport:
+    """A transport that records what it is asked to send (nothing should be)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+
+    async def request(self, method: str, path: str, **_: Any) -> Any:
+        self.requests.append((method, path))
+        return None
+
+
+UUID = "3f2b6c1e-0000-4000-8000-000000000000"
+
+
+def _chargers(transport: _RecordingTransport) -> Chargers:
+    return Chargers(transport)
+
+
+def _fleet(transport: _RecordingTransport) -> Fleet:
+    return Fleet(transport, Chargers(transport), Teams(transport))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda t: _chargers(t).watch([UUID], interval=-1), "interval must be at least 0, got -1"),
+        (lambda t: _chargers(t).watch([UUID], interval=math.inf), "interval must be a finite number, got inf"),
+        (lambda t: _chargers(t).watch([UUID], interval="5"), "interval must be a finite number, got '5'"),
+        (lambda t: _chargers(t).watch(UUID), f"chargers must be an iterable of charger ids, got '{UUID}'"),
+        (
+            lambda t: _chargers(t).watch([UUID, "CP-1"]),
+            "charger id must be a UUID such as '3f2b6c1e-0000-4000-8000-000000000000', got 'CP-1'",
+        ),
+        (lambda t: _fleet(t).watch(interval=-0.5), "interval must be at least 0, got -0.5"),
+        (lambda t: _fleet(t).watch(interval=True), "interval must be a finite number, got True"),
+        (
+            lambda t: _fleet(t).watch(team="sales"),
+            "team id must be a UUID such as '3f2b6c1e-0000-4000-8000-000000000000', got 'sales'",
+        ),
+    ],
+)
+def test_watch_refuses_bad_arguments_at_the_call(call: Callable[[Any], Any], message: str) -> None:
+    transport = _RecordingTransport()
+    with pytest.raises(InvalidRequestError, match=f"^{re.escape(message)}$"):
+        call(transport)  # not iterated: the call itself raises
+    assert transport.requests == []
+
+
+async def test_watch_with_good_arguments_sends_nothing_until_iterated() -> None:
+    transport = _RecordingTransport()
+    watcher = _chargers(transport).watch([UUID], interval=0)
+    fleet_watcher = _fleet(transport).watch(interval=0, team=UUID.upper())
+    assert transport.requests == []
+    await watcher.aclose()
+    await fleet_watcher.aclose()
+    assert transport.requests == []
+
+
+def test_a_path_segment_error_names_the_argument() -> None:
+    message = "group must be a usable path segment (not empty, '.' or '..'), got '..'"
+    with pytest.raises(InvalidRequestError, match=f"^{re.escape(message)}$"):
+        path_segment("..", "group")

@@ -25,9 +25,12 @@ def uuid_segment(value: str | uuid.UUID, what: str = "charger") -> str:
     return value.lower()
 
 
-def path_segment(value: str | int) -> str:
-    """Percent-encode one path segment (``/``, ``..``, ``?`` and ``#`` cannot escape it)."""
+def path_segment(value: str | int, name: str = "id") -> str:
+    """Percent-encode one path segment (``/``, ``..``, ``?`` and ``#`` cannot escape it).
+
+    ``name`` is the argument's, for the message of ``InvalidRequestError``.
+    """
     text = str(value)
     if text in {"", ".", ".."}:
-        raise InvalidRequestError(f"invalid path segment {text!r}")
+        raise InvalidRequestError(f"{name} must be a usable path segment (not empty, '.' or '..'), got {text!r}")
     return quote(text, safe="")

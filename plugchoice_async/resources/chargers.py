@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
@@ -56,11 +56,16 @@ _BULK_PATH: Final = "/chargers/commands/bulk"
 _COMMAND_NAME: Final = re.compile(r"[A-Za-z]+")
 
 
-def _charger_ids(chargers: Any) -> builtins.list[str]:
-    """The ``charger_ids`` of a bulk command: each a checked UUID, duplicates removed in order, at least one."""
+def _checked_ids(chargers: Any) -> builtins.list[str]:
+    """``chargers`` as checked UUIDs, in order; one id alone (not in an iterable) is refused."""
     if isinstance(chargers, str | uuid.UUID) or not isinstance(chargers, Iterable):
         raise InvalidRequestError(f"chargers must be an iterable of charger ids, got {chargers!r}")
-    ids = builtins.list(dict.fromkeys(uuid_segment(c) for c in chargers))
+    return [uuid_segment(c) for c in chargers]
+
+
+def _charger_ids(chargers: Any) -> builtins.list[str]:
+    """The ``charger_ids`` of a bulk command: each a checked UUID, duplicates removed in order, at least one."""
+    ids = builtins.list(dict.fromkeys(_checked_ids(chargers)))
     return check.non_empty("chargers", ids, what="charger id")
 
 
@@ -131,7 +136,9 @@ class Chargers(Resource):
         """
         return builtins.list(await asyncio.gather(*(self._get_or_error(c) for c in chargers)))
 
-    async def watch(self, chargers: Iterable[str | uuid.UUID], *, interval: float = 30.0) -> AsyncIterator[FleetUpdate]:
+    def watch(
+        self, chargers: Iterable[str | uuid.UUID], *, interval: float = 30.0
+    ) -> AsyncGenerator[FleetUpdate, None]:
         """Poll a fleet every ``interval`` seconds and yield what changed, round by round.
 
         ::
@@ -149,10 +156,15 @@ class Chargers(Resource):
         last known state once it answers again. Rounds start ``interval`` seconds apart
         (at once when a round took longer). Stop with ``break`` or by cancelling the task;
         nothing is left running. Only one round of documents is kept in memory.
+
+        The arguments are checked at the call (``InvalidRequestError`` for a negative ``interval``,
+        an invalid id, or one id not in a list), before anything is iterated or sent.
         """
-        if interval < 0:
-            raise ValueError(f"interval must be >= 0, got {interval}")
-        ids = [uuid_segment(c) for c in chargers]
+        check.number("interval", interval, minimum=0)
+        return self._watch(_checked_ids(chargers), interval)
+
+    async def _watch(self, ids: builtins.list[str], interval: float) -> AsyncGenerator[FleetUpdate, None]:
+        """The rounds of ``watch``, over checked arguments."""
         known: dict[str, WatchedState] = {}
         round_number = 0
         while True:

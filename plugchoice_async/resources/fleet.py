@@ -25,15 +25,16 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
 from .._pagination import AsyncPager, Page
 from .._types import Transport
-from ..exceptions import InvalidRequestError, PlugchoiceError
+from ..exceptions import PlugchoiceError
 from ..models import Charger, TeamCharger
 from ..models.fleet import ChargerFailure, FleetCharger, FleetConnector, FleetSnapshot, SnapshotUpdate, StatusChange
+from . import _validate as check
 from ._base import Resource
 from ._ids import uuid_segment
 from ._watch import WatchedState, diff
@@ -233,9 +234,9 @@ class Fleet(Resource):
             for item in page.items:
                 yield item
 
-    async def watch(
+    def watch(
         self, *, interval: float = 30.0, team: str | uuid.UUID | None = None
-    ) -> AsyncIterator[SnapshotUpdate]:
+    ) -> AsyncGenerator[SnapshotUpdate, None]:
         """A snapshot every ``interval`` seconds, and what changed since the last good one.
 
         ::
@@ -247,10 +248,14 @@ class Fleet(Resource):
         Each round costs what a snapshot costs. A round that fails is yielded with ``error`` set (and
         no snapshot); the next good round is compared with the last good one. Stop with ``break`` or
         by cancelling the task: nothing is left running. Between rounds only one small state tuple
-        per charger is kept.
+        per charger is kept. A bad ``interval`` or ``team`` raises ``InvalidRequestError`` at the call,
+        before anything is iterated or sent.
         """
-        if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval >= 0:
-            raise InvalidRequestError(f"interval must be a number >= 0, got {interval!r}")
+        check.number("interval", interval, minimum=0)
+        return self._watch(interval, None if team is None else uuid_segment(team, "team"))
+
+    async def _watch(self, interval: float, team: str | None) -> AsyncGenerator[SnapshotUpdate, None]:
+        """The rounds of ``watch``, over a checked interval."""
         known: dict[str, WatchedState] | None = None
         round_number = 0
         while True:

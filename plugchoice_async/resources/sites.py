@@ -302,4 +302,4 @@ class Sites(Resource):
             raise InvalidRequestError(f"group must be a group id, got {group!r}")
         if isinstance(group, int):
             check.integer("group", group, minimum=0)
-        return await self._get(f"/sites/{segment}/groups/{path_segment(group)}/meter", GroupMeter)
+        return await self._get(f"/sites/{segment}/groups/{path_segment(group, 'group')}/meter", GroupMeter)

@@ -17,8 +17,9 @@ OAuth tokens to ``emu.issue_client(...)``. The fleet can change while it serves 
 From a shell: ``python -m plugchoice_async.testing --chargers 500 --port 8080``.
 """
 
+from ._fake_transport import FakeTransport
 from ._faults import Fault
 from ._server import LoggedRequest, PlugchoiceEmulator
 from ._state import ActionRecord
 
-__all__ = ["ActionRecord", "Fault", "LoggedRequest", "PlugchoiceEmulator"]
+__all__ = ["ActionRecord", "FakeTransport", "Fault", "LoggedRequest", "PlugchoiceEmulator"]

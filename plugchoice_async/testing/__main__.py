@@ -14,7 +14,7 @@ import sys
 from typing import get_args
 
 from ._ratelimit import ThrottleName
-from ._server import PlugchoiceEmulator, RateLimitHeaders
+from ._server import PlugchoiceEmulator, RateLimitHeaderMode
 
 __all__ = ["main"]
 
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--rate-limit-headers",
-        choices=get_args(RateLimitHeaders),
+        choices=get_args(RateLimitHeaderMode),
         default="always",
         help="where X-RateLimit-Limit/-Remaining/-Reset go: always (Limit and Remaining on every answer, Reset on "
         "429s, as Laravel), on-429 (all three on 429s only) or never; 429s always carry Retry-After "

@@ -29,9 +29,8 @@ from typing import Any
 from aiohttp import web
 
 from ._fleet import format_timestamp, random_uuid
-from ._router import Router
 from ._state import Behaviour, State
-from ._web import RouteGroup, Validator, not_found_model, ok, read_input
+from ._web import AddRoute, RouteGroup, Validator, not_found_model, ok, read_input
 
 __all__ = ["OCPP_COMMANDS", "BulkCommands", "BulkRoutes"]
 
@@ -217,16 +216,16 @@ class BulkCommands:
 class BulkRoutes(RouteGroup):
     """``/chargers/commands/bulk`` and its runs; ``caller`` names who sent a request (its token or OAuth client)."""
 
-    def __init__(self, state: State, bulk: BulkCommands, caller: Callable[[web.BaseRequest], str]) -> None:
+    def __init__(self, state: State, bulk: BulkCommands, caller: Callable[[web.Request], str]) -> None:
         super().__init__(state)
         self.bulk = bulk
         self.caller = caller
 
-    def register(self, router: Router) -> None:
-        router.add("POST", "/chargers/commands/bulk", self.create)
-        router.add("GET", "/chargers/commands/bulk/{run}", self.get)
+    def register(self, add: AddRoute) -> None:
+        add("POST", "/chargers/commands/bulk", self.create)
+        add("GET", "/chargers/commands/bulk/{run}", self.get)
 
-    async def create(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+    async def create(self, request: web.Request) -> web.Response:
         check = Validator(await read_input(request))
         command = check.one_of("command", OCPP_COMMANDS, required=True)
         data = check.mapping("data", nullable=True)
@@ -238,8 +237,8 @@ class BulkRoutes(RouteGroup):
         run = self.bulk.create(self.caller(request), command, data or {}, charger_ids)
         return ok({"data": self.bulk.document(run)}, 202)
 
-    async def get(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        run = self.bulk.runs.get(params["run"])
+    async def get(self, request: web.Request) -> web.Response:
+        run = self.bulk.runs.get(request.match_info["run"])
         if run is None or run.owner != self.caller(request):
             return not_found_model("BulkCommandRun")
         return ok({"data": self.bulk.document(run)})

@@ -62,7 +62,7 @@ class Fault:
       connection after such a disconnect: use ``times=2`` for a GET to really fail.
     - ``"truncate"``: send the answer the route would give, with its full ``Content-Length``, but only the
       first half of the body, then close the connection (the client sees a payload error).
-    - ``"delay"``: sleep ``delay`` seconds, then answer normally.
+    - ``"delay"``: wait ``delay`` seconds (with the emulator's ``sleep``), then answer normally.
 
     ``headers`` are added to the answer (e.g. ``{"Retry-After": "3"}``). A fault applies to at most ``times``
     requests whose method equals ``method`` and whose path relative to ``/api/v3`` starts with ``path``
@@ -108,6 +108,10 @@ class FaultQueue:
 
     def __init__(self) -> None:
         self._pending: list[_Pending] = []
+
+    def __len__(self) -> int:
+        """How many faults are queued."""
+        return len(self._pending)
 
     def add(self, fault: Fault) -> None:
         """Queue ``fault`` behind the ones already queued."""

@@ -19,8 +19,8 @@ __all__ = [
     "INSIGNIFICANT_METHODS",
     "History",
     "LogEntry",
-    "MeterValue",
-    "Transaction",
+    "MeterValueRow",
+    "TransactionRow",
     "charger_transaction",
     "graph",
     "log_entry",
@@ -48,7 +48,7 @@ def phases_of(connector: dict[str, Any]) -> int:
 
 
 @dataclass(slots=True)
-class Transaction:
+class TransactionRow:
     """One charging session (``stopped`` None while active); times are epoch seconds."""
 
     id: int
@@ -91,7 +91,7 @@ def _stamp(epoch: int | None) -> str | None:
     return None if epoch is None else format_timestamp(epoch)
 
 
-def charger_transaction(tx: Transaction, charger: dict[str, Any]) -> dict[str, Any]:
+def charger_transaction(tx: TransactionRow, charger: dict[str, Any]) -> dict[str, Any]:
     """The item of ``GET /chargers/{c}/transactions``."""
     return {
         "id": tx.id,
@@ -112,14 +112,14 @@ def charger_transaction(tx: Transaction, charger: dict[str, Any]) -> dict[str, A
     }
 
 
-def site_transaction(tx: Transaction, charger: dict[str, Any]) -> dict[str, Any]:
+def site_transaction(tx: TransactionRow, charger: dict[str, Any]) -> dict[str, Any]:
     """The item of ``GET /sites/{s}/transactions`` (the charger carries its reference too)."""
     item = charger_transaction(tx, charger)
     item["charger"]["reference"] = charger.get("reference")
     return item
 
 
-def team_transaction(tx: Transaction, charger: dict[str, Any], site: dict[str, Any] | None) -> dict[str, Any]:
+def team_transaction(tx: TransactionRow, charger: dict[str, Any], site: dict[str, Any] | None) -> dict[str, Any]:
     """The item of ``GET /teams/{t}/transactions``."""
     return {
         "id": tx.id,
@@ -142,7 +142,7 @@ def team_transaction(tx: Transaction, charger: dict[str, Any], site: dict[str, A
     }
 
 
-def graph(tx: Transaction, now: int, offered: float, phases: int) -> dict[str, Any]:
+def graph(tx: TransactionRow, now: int, offered: float, phases: int) -> dict[str, Any]:
     """The transaction graph: energy, current and voltage every 5 minutes (288 points at most)."""
     end = tx.stopped if tx.stopped is not None else max(now, tx.started)
     step = max(300, -(-(end - tx.started) // 288 // 300) * 300)
@@ -166,7 +166,7 @@ def graph(tx: Transaction, now: int, offered: float, phases: int) -> dict[str, A
     return {"energy": energy, "current": current, "voltage": voltage}
 
 
-class MeterValue(NamedTuple):
+class MeterValueRow(NamedTuple):
     """One sampled value of a charger's meter."""
 
     epoch: int
@@ -181,7 +181,7 @@ class MeterValue(NamedTuple):
     unit: str
 
 
-def meter_value(row: MeterValue, charger_id: int) -> dict[str, Any]:
+def meter_value(row: MeterValueRow, charger_id: int) -> dict[str, Any]:
     """The item of ``GET /chargers/{c}/metervalues`` (the newer shape: both id spellings, no row id)."""
     return {
         "id": None,
@@ -251,9 +251,9 @@ class History:
 
     seed: int
     charger: dict[str, Any]
-    transactions: list[Transaction] = field(default_factory=list)
+    transactions: list[TransactionRow] = field(default_factory=list)
     id_tags: tuple[str, ...] = ()
-    _metervalues: list[MeterValue] | None = None
+    _metervalues: list[MeterValueRow] | None = None
     _logs: list[LogEntry] | None = None
     _next_log_id: int = 0
 
@@ -270,16 +270,18 @@ class History:
         end = REFERENCE_EPOCH
         if not online and charger.get("last_disconnection_at"):
             end = parse_timestamp(charger["last_disconnection_at"])
-        sessions: list[Transaction] = []
+        sessions: list[TransactionRow] = []
         for connector in charger["connectors"]:
             phases = phases_of(connector)
             dc = phases == 0
             register = rng.randrange(50_000, 4_000_000)
             cursor = end
-            active: Transaction | None = None
+            active: TransactionRow | None = None
             if online and connector["status"] in _ACTIVE_STATUSES:
                 started = end - rng.randrange(600, 6 * _HOUR)
-                active = Transaction(0, charger["id"], connector["connector_id"], connector["id"], "", 0, started, 0.0)
+                active = TransactionRow(
+                    0, charger["id"], connector["connector_id"], connector["id"], "", 0, started, 0.0
+                )
                 cursor = started
             finished: list[tuple[int, int]] = []
             for _ in range(rng.randint(1, 4)):
@@ -289,7 +291,7 @@ class History:
                 cursor = start
             for start, stop in reversed(finished):
                 power = rng.uniform(20_000, 50_000) if dc else rng.uniform(3_000, 7_400 if phases == 1 else 11_000)
-                tx = Transaction(
+                tx = TransactionRow(
                     0, charger["id"], connector["connector_id"], connector["id"], "", register, start, power
                 )
                 tx.close(stop, rng.choices(_STOP_REASONS, _STOP_WEIGHTS)[0])
@@ -309,7 +311,7 @@ class History:
         history.transactions = sessions
         return history
 
-    def active_on(self, connector_id: int) -> Transaction | None:
+    def active_on(self, connector_id: int) -> TransactionRow | None:
         """The session running on a connector, if any."""
         for tx in reversed(self.transactions):
             if tx.active and tx.connector_id == connector_id:
@@ -325,10 +327,10 @@ class History:
 
     # -- meter values ----------------------------------------------------------------------------
 
-    def metervalues(self) -> list[MeterValue]:
+    def metervalues(self) -> list[MeterValueRow]:
         """Every sampled value, chronological."""
         if self._metervalues is None:
-            rows: list[MeterValue] = []
+            rows: list[MeterValueRow] = []
             for tx in self.transactions:
                 if not tx.active:
                     rows += self._session_values(tx)
@@ -340,13 +342,13 @@ class History:
         connectors: list[dict[str, Any]] = self.charger["connectors"]
         return next((connector for connector in connectors if connector["connector_id"] == number), {})
 
-    def _session_values(self, tx: Transaction) -> list[MeterValue]:
+    def _session_values(self, tx: TransactionRow) -> list[MeterValueRow]:
         phases = phases_of(self._connector(tx.connector_id))
         rng = random.Random(f"plugchoice-metervalues:{self.seed}:{tx.id}")
 
-        def row(epoch: int, value: str, context: str, measurand: str, phase: str | None, unit: str) -> MeterValue:
+        def row(epoch: int, value: str, context: str, measurand: str, phase: str | None, unit: str) -> MeterValueRow:
             location = "Body" if measurand == "Temperature" else "Outlet"
-            return MeterValue(
+            return MeterValueRow(
                 epoch, tx.connector_id, tx.connector_db_id, tx.id, value, context, measurand, phase, location, unit
             )
 
@@ -379,11 +381,11 @@ class History:
         rows.append(row(stopped, str(tx.meter_stop or tx.meter_start), "Transaction.End", register, None, "Wh"))
         return rows
 
-    def record_values(self, tx: Transaction, epoch: int, context: str) -> None:
+    def record_values(self, tx: TransactionRow, epoch: int, context: str) -> None:
         """Add the register reading a live start or stop sends."""
         value = tx.meter_start if context == "Transaction.Begin" else (tx.meter_stop or tx.meter_start)
         self.metervalues().append(
-            MeterValue(
+            MeterValueRow(
                 epoch,
                 tx.connector_id,
                 tx.connector_db_id,

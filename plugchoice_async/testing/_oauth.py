@@ -84,7 +84,7 @@ class OAuthServer:
             client_id, _, secret = decoded.partition(":")
         return (None if client_id is None else str(client_id)), (None if secret is None else str(secret))
 
-    async def token(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+    async def token(self, request: web.Request) -> web.Response:
         """The token endpoint."""
         data = await read_input(request)
         grant = data.get("grant_type")

@@ -9,10 +9,10 @@ import orjson
 from aiohttp import web
 
 from ._pagination import simple_page
-from ._router import Router
 from ._web import (
     CHARGER_NOT_FOUND,
     FORBIDDEN,
+    AddRoute,
     RouteGroup,
     Validator,
     json_response,
@@ -55,10 +55,9 @@ _OCPP_METHODS = {
 class ChargerRoutes(RouteGroup):
     """``/chargers``, ``/chargers/{c}``, its connectors, ``actions/*`` and ``settings/*``."""
 
-    def register(self, router: Router) -> None:
-        add = router.add
+    def register(self, add: AddRoute) -> None:
+        add("GET", "/chargers/{uuid}", self.get_charger)  # first: the router tries /chargers/... in this order
         add("GET", "/chargers", self.list_chargers)
-        add("GET", "/chargers/{uuid}", self.get_charger)
         add("PUT", "/chargers/{uuid}", self.update_charger)
         add("PUT", "/chargers/{uuid}/connectors/{number}", self.update_connector)
         add("POST", "/chargers/{uuid}/actions/start", self.start)
@@ -78,7 +77,7 @@ class ChargerRoutes(RouteGroup):
 
     # -- documents -------------------------------------------------------------------------------
 
-    async def list_chargers(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+    async def list_chargers(self, request: web.Request) -> web.Response:
         return simple_page(request, self.state.chargers.items(), self._list_item, self.page_size(request))
 
     def _list_item(self, row: tuple[str, dict[str, Any]]) -> bytes:
@@ -88,8 +87,8 @@ class ChargerRoutes(RouteGroup):
             body = self.state.list_items[uuid] = orjson.dumps(self.state.list_item(charger))
         return body
 
-    async def get_charger(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        uuid = params["uuid"]
+    async def get_charger(self, request: web.Request) -> web.Response:
+        uuid = request.match_info["uuid"]
         state = self.state
         charger = state.chargers.get(uuid)
         if charger is None:
@@ -100,8 +99,8 @@ class ChargerRoutes(RouteGroup):
             body = state.documents[uuid] = orjson.dumps({"data": charger})
         return json_response(200, body)
 
-    async def update_charger(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def update_charger(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         check = Validator(await read_input(request))
@@ -113,8 +112,8 @@ class ChargerRoutes(RouteGroup):
             self.state.invalidate(charger["uuid"])
         return ok({"data": {name: charger.get(name) for name in _UPDATE_FIELDS}})
 
-    async def update_connector(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = self.connector(params["uuid"], params["number"])
+    async def update_connector(self, request: web.Request) -> web.Response:
+        found = self.connector(request.match_info["uuid"], request.match_info["number"])
         if isinstance(found, web.Response):
             return found
         charger, connector = found
@@ -140,16 +139,14 @@ class ChargerRoutes(RouteGroup):
             return message_response(504, _TIMEOUT)
         return ok({"status": status})
 
-    async def _charger_and_input(
-        self, request: web.BaseRequest, params: dict[str, str]
-    ) -> tuple[dict[str, Any], Validator] | web.Response:
-        charger = self.charger(params["uuid"])
+    async def _charger_and_input(self, request: web.Request) -> tuple[dict[str, Any], Validator] | web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         return charger, Validator(await read_input(request))
 
-    async def start(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def start(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -161,8 +158,8 @@ class ChargerRoutes(RouteGroup):
         number = connector_id or 1
         return self._perform(charger, "start", body, lambda: self.state.start(charger["uuid"], number, id_token))
 
-    async def stop(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def stop(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -172,14 +169,14 @@ class ChargerRoutes(RouteGroup):
         body = {"transaction_id": transaction_id}
         return self._perform(charger, "stop", body, lambda: self.state.stop(charger["uuid"], transaction_id))
 
-    async def restart(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def restart(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         return self._perform(charger, "restart", {}, lambda: self.state.restart(charger["uuid"]))
 
-    async def charge_limit(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def charge_limit(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -196,8 +193,8 @@ class ChargerRoutes(RouteGroup):
 
         return self._perform(charger, "charge-limit", body, command)
 
-    async def charging_profile(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def charging_profile(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -234,8 +231,8 @@ class ChargerRoutes(RouteGroup):
 
         return self._perform(charger, "charging-profile", body, command)
 
-    async def clear_charging_profile(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def clear_charging_profile(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -253,8 +250,8 @@ class ChargerRoutes(RouteGroup):
 
         return self._perform(charger, "clear-charging-profile", body, command)
 
-    async def composite_schedule(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def composite_schedule(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -281,14 +278,14 @@ class ChargerRoutes(RouteGroup):
 
     # -- settings --------------------------------------------------------------------------------
 
-    async def get_lock(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def get_lock(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         return ok({"enabled": self.state.settings(charger["uuid"]).locked})
 
-    async def set_lock(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def set_lock(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -298,8 +295,8 @@ class ChargerRoutes(RouteGroup):
         self.state.set_lock(charger["uuid"], enabled)
         return no_content()
 
-    async def get_socket_lock(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def get_socket_lock(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         formats = {connector.get("format") for connector in charger["connectors"]}
@@ -313,15 +310,15 @@ class ChargerRoutes(RouteGroup):
             answer = {"enabled": True, "interactable": online, "error": error}
         return ok(answer)
 
-    async def get_plug_charge(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def get_plug_charge(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         settings = self.state.settings(charger["uuid"])
         return ok({"enabled": settings.plug_charge, "current_card": settings.card_uid})
 
-    async def set_plug_charge(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def set_plug_charge(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found
@@ -336,14 +333,14 @@ class ChargerRoutes(RouteGroup):
         settings.card_uid = card_uid if enabled else None
         return no_content()
 
-    async def get_public_charging(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def get_public_charging(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         return ok(self.state.settings(charger["uuid"]).public)
 
-    async def set_public_charging(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = await self._charger_and_input(request, params)
+    async def set_public_charging(self, request: web.Request) -> web.Response:
+        found = await self._charger_and_input(request)
         if isinstance(found, web.Response):
             return found
         charger, check = found

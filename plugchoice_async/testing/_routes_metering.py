@@ -14,8 +14,8 @@ from ._fleet import parse_timestamp
 from ._history import (
     INSIGNIFICANT_METHODS,
     LogEntry,
-    MeterValue,
-    Transaction,
+    MeterValueRow,
+    TransactionRow,
     charger_transaction,
     graph,
     log_entry,
@@ -24,8 +24,7 @@ from ._history import (
     phases_of,
 )
 from ._pagination import PER_PAGE, length_aware_page
-from ._router import Router
-from ._web import RouteGroup, Validator, not_found_model, ok, spatie_error
+from ._web import AddRoute, RouteGroup, Validator, not_found_model, ok, spatie_error
 
 __all__ = ["MeteringRoutes", "filter_transactions", "query_input"]
 
@@ -64,7 +63,7 @@ def _epoch(moment: datetime) -> float:
 
 
 def filter_transactions(
-    query: Mapping[str, str], transactions: list[_T], of: Callable[[_T], Transaction], extra: Sequence[str] = ()
+    query: Mapping[str, str], transactions: list[_T], of: Callable[[_T], TransactionRow], extra: Sequence[str] = ()
 ) -> tuple[list[_T], int, Validator] | web.Response:
     """Apply ``limit``, ``filter[status]``, ``filter[started_from]`` and ``filter[stopped_until]`` (newest first).
 
@@ -102,8 +101,7 @@ def _ms_stamp(epoch: float) -> str:
 class MeteringRoutes(RouteGroup):
     """``/chargers/{c}/connectors/{n}/(latest-metervalue|power-usage)``, ``metervalues``, ``transactions``, ``logs``."""
 
-    def register(self, router: Router) -> None:
-        add = router.add
+    def register(self, add: AddRoute) -> None:
         add("GET", "/chargers/{uuid}/connectors/{number}/latest-metervalue", self.latest_metervalue)
         add("GET", "/chargers/{uuid}/connectors/{number}/power-usage", self.power_usage)
         add("GET", "/chargers/{uuid}/metervalues", self.metervalues)
@@ -113,14 +111,14 @@ class MeteringRoutes(RouteGroup):
 
     # -- live readings ---------------------------------------------------------------------------
 
-    def _reading(self, charger: dict[str, Any], connector: dict[str, Any]) -> tuple[Transaction | None, float]:
+    def _reading(self, charger: dict[str, Any], connector: dict[str, Any]) -> tuple[TransactionRow | None, float]:
         """The connector's session and the power it draws now (W)."""
         tx = self.state.history(charger["uuid"]).active_on(connector["connector_id"])
         charging = tx is not None and connector["status"] == "Charging" and charger["connection_status"] == "online"
         return tx, (tx.power if charging and tx is not None else 0.0)
 
-    async def latest_metervalue(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = self.connector(params["uuid"], params["number"])
+    async def latest_metervalue(self, request: web.Request) -> web.Response:
+        found = self.connector(request.match_info["uuid"], request.match_info["number"])
         if isinstance(found, web.Response):
             return found
         charger, connector = found
@@ -154,8 +152,8 @@ class MeteringRoutes(RouteGroup):
             values.append(sample("230.0", "Voltage", f"{phase}-N", "V"))
         return ok({"connectorId": number, "meterValue": [{"timestamp": ocpp_time(epoch), "sampledValue": values}]})
 
-    async def power_usage(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        found = self.connector(params["uuid"], params["number"])
+    async def power_usage(self, request: web.Request) -> web.Response:
+        found = self.connector(request.match_info["uuid"], request.match_info["number"])
         if isinstance(found, web.Response):
             return found
         charger, connector = found
@@ -177,8 +175,8 @@ class MeteringRoutes(RouteGroup):
 
     # -- meter values ----------------------------------------------------------------------------
 
-    async def metervalues(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def metervalues(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         check = Validator(query_input(request.query))
@@ -201,15 +199,15 @@ class MeteringRoutes(RouteGroup):
             rows.reverse()
         charger_id = charger["id"]
 
-        def encode(row: MeterValue) -> bytes:
+        def encode(row: MeterValueRow) -> bytes:
             return orjson.dumps(meter_value(row, charger_id))
 
         return length_aware_page(request, rows, encode, limit or PER_PAGE)
 
     # -- transactions ----------------------------------------------------------------------------
 
-    async def transactions(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def transactions(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         history = self.state.history(charger["uuid"])
@@ -218,16 +216,16 @@ class MeteringRoutes(RouteGroup):
             return found
         rows, limit, _ = found
 
-        def encode(tx: Transaction) -> bytes:
+        def encode(tx: TransactionRow) -> bytes:
             return orjson.dumps(charger_transaction(tx, charger))
 
         return length_aware_page(request, rows, encode, limit)
 
-    async def graph(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def graph(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
-        wanted = params["id"]
+        wanted = request.match_info["id"]
         for tx in self.state.history(charger["uuid"]).transactions:
             if str(tx.id) == wanted:
                 connector = self.state.connector(charger, tx.connector_id) or {}
@@ -237,8 +235,8 @@ class MeteringRoutes(RouteGroup):
 
     # -- log -------------------------------------------------------------------------------------
 
-    async def logs(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        charger = self.charger(params["uuid"])
+    async def logs(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
         if isinstance(charger, web.Response):
             return charger
         data = query_input(request.query)

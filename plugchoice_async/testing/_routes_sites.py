@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ._history import Transaction, site_transaction, team_transaction
+from ._history import TransactionRow, site_transaction, team_transaction
 from ._pagination import simple_page, top_level_page
-from ._router import Router
 from ._routes_metering import filter_transactions, query_input, unknown_filter
 from ._web import (
+    AddRoute,
     RouteGroup,
     Validator,
     forbidden,
@@ -127,8 +127,7 @@ def _wanted(filters: dict[str, Any], name: str) -> set[str] | None:
 class SiteRoutes(RouteGroup):
     """``/sites`` and everything under a site."""
 
-    def register(self, router: Router) -> None:
-        add = router.add
+    def register(self, add: AddRoute) -> None:
         add("GET", "/sites", self.list_sites)
         add("POST", "/sites", self.create_site)
         add("GET", "/sites/{site}", self.get_site)
@@ -155,7 +154,7 @@ class SiteRoutes(RouteGroup):
     def _document(self, site: dict[str, Any]) -> dict[str, Any]:
         return site_document(site, self.state.chargers_count(site["uuid"]))
 
-    async def list_sites(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+    async def list_sites(self, request: web.Request) -> web.Response:
         world = self.state.world
         team = request.query.get("team")
         search = request.query.get("search", "").strip().lower()
@@ -191,7 +190,7 @@ class SiteRoutes(RouteGroup):
         sent = {name for name in fields if check.has(name)}
         return {name: value for name, value in fields.items() if name in sent}
 
-    async def create_site(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+    async def create_site(self, request: web.Request) -> web.Response:
         world = self.state.world
         check = Validator(await read_input(request))
         fields = self._check_site(check, partial=False)
@@ -211,14 +210,14 @@ class SiteRoutes(RouteGroup):
         world.groups[site["uuid"]] = []
         return ok({"data": self._document(site)}, 201)
 
-    async def get_site(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def get_site(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         return ok({"data": self._document(site)})
 
-    async def update_site(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def update_site(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         check = Validator(await read_input(request))
@@ -228,8 +227,8 @@ class SiteRoutes(RouteGroup):
         site.update(fields, updated_at=self.state.stamp())
         return ok({"data": self._document(site)})
 
-    async def delete_site(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def delete_site(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         world = self.state.world
@@ -250,14 +249,14 @@ class SiteRoutes(RouteGroup):
         item["updated_at"] = charger["updated_at"]
         return orjson.dumps(item)
 
-    async def site_chargers(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def site_chargers(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         return simple_page(request, self.state.site_members(site["uuid"]), self._site_charger, self.page_size(request))
 
-    async def attach_charger(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def attach_charger(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         check = Validator(await read_input(request))
@@ -284,8 +283,8 @@ class SiteRoutes(RouteGroup):
         charger = state.chargers[uuid]
         return ok({"data": {name: charger.get(name) for name in _ATTACHED_FIELDS}})
 
-    async def site_connectors(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def site_connectors(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         chargers = self.state.chargers
@@ -305,8 +304,8 @@ class SiteRoutes(RouteGroup):
 
         return simple_page(request, rows, encode, self.page_size(request))
 
-    async def site_transactions(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def site_transactions(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         state = self.state
@@ -320,7 +319,7 @@ class SiteRoutes(RouteGroup):
             return found
         rows, limit, _ = found
 
-        def encode(pair: tuple[Transaction, dict[str, Any]]) -> bytes:
+        def encode(pair: tuple[TransactionRow, dict[str, Any]]) -> bytes:
             return orjson.dumps(site_transaction(*pair))
 
         return simple_page(request, rows, encode, limit)
@@ -336,8 +335,8 @@ class SiteRoutes(RouteGroup):
             check.fail("id_token", "The id token has already been taken.")
         return {key: value for key, value in (("name", name), ("id_token", id_token)) if value is not None}
 
-    async def create_card(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def create_card(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         check = Validator(await read_input(request))
@@ -349,12 +348,12 @@ class SiteRoutes(RouteGroup):
         self.state.world.cards.setdefault(site["uuid"], {})[card["id"]] = card
         return ok({"data": card}, 201)
 
-    async def update_card(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def update_card(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         cards = self.state.world.cards.get(site["uuid"], {})
-        card = cards.get(int(params["card"])) if params["card"].isdigit() else None
+        card = cards.get(int(request.match_info["card"])) if request.match_info["card"].isdigit() else None
         if card is None:
             return not_found_model("SiteCard")
         check = Validator(await read_input(request))
@@ -364,18 +363,18 @@ class SiteRoutes(RouteGroup):
         card.update(fields, updated_at=self.state.stamp())
         return ok({"data": card})
 
-    async def groups(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def groups(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         return ok({"data": self.state.world.groups.get(site["uuid"], [])})
 
-    async def group_meter(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        site = self.site(params["site"])
+    async def group_meter(self, request: web.Request) -> web.Response:
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
-        world = self.state.world
-        group = next((g for g in world.groups.get(site["uuid"], []) if str(g["id"]) == params["group"]), None)
+        world, wanted = self.state.world, request.match_info["group"]
+        group = next((g for g in world.groups.get(site["uuid"], []) if str(g["id"]) == wanted), None)
         if group is None:
             return not_found_model("SiteGroup")
         meter = world.meters.get(group["id"])
@@ -387,8 +386,7 @@ class SiteRoutes(RouteGroup):
 class TeamRoutes(RouteGroup):
     """``/teams`` and the team listings (top-level paginator with ``filter_options``)."""
 
-    def register(self, router: Router) -> None:
-        add = router.add
+    def register(self, add: AddRoute) -> None:
         add("GET", "/teams", self.list_teams)
         add("GET", "/teams/{team}/chargers", self.team_chargers)
         add("GET", "/teams/{team}/sites", self.team_sites)
@@ -402,7 +400,7 @@ class TeamRoutes(RouteGroup):
             return forbidden()
         return not_found_model("Team")
 
-    async def list_teams(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+    async def list_teams(self, request: web.Request) -> web.Response:
         return ok({"data": list(self.state.world.teams.values())})
 
     def _team_chargers(self, team_uuid: str) -> list[dict[str, Any]]:
@@ -410,8 +408,8 @@ class TeamRoutes(RouteGroup):
         teams = self.state.world.charger_teams
         return [charger for uuid, charger in self.state.chargers.items() if team_uuid in teams.get(uuid, ())]
 
-    async def team_chargers(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        team = self.team(params["team"])
+    async def team_chargers(self, request: web.Request) -> web.Response:
+        team = self.team(request.match_info["team"])
         if isinstance(team, web.Response):
             return team
         data = query_input(request.query)
@@ -479,8 +477,8 @@ class TeamRoutes(RouteGroup):
         }
         return orjson.dumps(item)
 
-    async def team_sites(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        team = self.team(params["team"])
+    async def team_sites(self, request: web.Request) -> web.Response:
+        team = self.team(request.match_info["team"])
         if isinstance(team, web.Response):
             return team
         data = query_input(request.query)
@@ -509,8 +507,8 @@ class TeamRoutes(RouteGroup):
             request, rows, lambda row: orjson.dumps(team_site(*row)), options, self.page_size(request)
         )
 
-    async def team_transactions(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
-        team = self.team(params["team"])
+    async def team_transactions(self, request: web.Request) -> web.Response:
+        team = self.team(request.match_info["team"])
         if isinstance(team, web.Response):
             return team
         data = query_input(request.query)
@@ -526,7 +524,7 @@ class TeamRoutes(RouteGroup):
         if status is not None:
             pairs = [pair for pair in pairs if pair[0].active == (status == "active")]
 
-        def key(pair: tuple[Transaction, dict[str, Any]], name: str) -> Any:
+        def key(pair: tuple[TransactionRow, dict[str, Any]], name: str) -> Any:
             tx = pair[0]
             if name == "total_kwh":
                 return float(tx.total_kwh())
@@ -536,7 +534,7 @@ class TeamRoutes(RouteGroup):
         if isinstance(ordered, str):
             return spatie_error("sort", ordered, list(_TEAM_TRANSACTION_SORTS))
 
-        def encode(pair: tuple[Transaction, dict[str, Any]]) -> bytes:
+        def encode(pair: tuple[TransactionRow, dict[str, Any]]) -> bytes:
             tx, charger = pair
             return orjson.dumps(team_transaction(tx, charger, state.site_of(charger["uuid"])))
 

@@ -1,13 +1,17 @@
 """The emulator: a real aiohttp server answering like the Plugchoice API v3 (a Laravel application).
 
-Every request goes through one pipeline, in this order:
+An ``aiohttp.web.Application``: aiohttp's router matches the request (``{uuid}`` placeholders, read by the
+handlers from ``request.match_info``), then every request goes through one pipeline, a middleware per step:
 
-1. arrival: logged (``at`` = clock value), counted in flight, ``latency`` slept;
-2. auth: ``Authorization: Bearer <token>``, else 401 (not counted by the rate limiter, no rate headers);
-3. rate limit: ``throttle`` counts the request against its token (or OAuth client), else 429 with ``Retry-After``;
-   the ``X-RateLimit-*`` headers go where ``rate_limit_headers`` says;
-4. faults: the first queued :class:`Fault` matching the request, else the random ``error_rate`` errors;
-5. the route table: a handler, or 404 / 405.
+1. arrival (``_arrive``): logged (``at`` = clock value), counted in flight, ``latency`` waited;
+2. auth (``_authenticate``): ``Authorization: Bearer <token>``, else 401 (not counted by the rate limiter, no rate
+   headers);
+3. rate limit (``_limit``): ``throttle`` counts the request against its token (or OAuth client), else 429 with
+   ``Retry-After``; the ``X-RateLimit-*`` headers go where ``rate_limit_headers`` says;
+4. faults (``_inject_faults``): the first queued :class:`Fault` matching the request, else the random
+   ``error_rate`` errors;
+5. the route, called by the faults middleware (so that faults apply to its answer): its handler, once the bulk
+   jobs due by now reached their chargers, or Laravel's 404 / 405 when the router found none.
 
 ``POST /oauth/token`` (at the server root, not under ``/api/v3``) skips steps 2 and 3, as Passport's endpoint
 needs no bearer token; faults still apply to it (match it with ``path="/oauth/token"``).
@@ -24,13 +28,16 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self, get_args
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from multidict import MultiMapping
+from yarl import URL
 
 from ._bulk import BulkCommands, BulkRoutes
 from ._faults import Fault, FaultQueue, html_error_page, json_error_body
@@ -38,27 +45,36 @@ from ._fleet import REFERENCE_EPOCH
 from ._history import charger_transaction
 from ._oauth import OAUTH_PATH, OAuthServer
 from ._ratelimit import THROTTLES, Throttle, ThrottleName
-from ._router import Router
 from ._routes_chargers import ChargerRoutes
 from ._routes_metering import MeteringRoutes
 from ._routes_sites import SiteRoutes, TeamRoutes
 from ._state import BEHAVIOURS, ActionRecord, Behaviour, State
 from ._web import json_response, message_response
 
-__all__ = ["LoggedRequest", "PlugchoiceEmulator", "RateLimitHeaders", "json_response"]
+__all__ = ["LoggedRequest", "PlugchoiceEmulator", "RateLimitHeaderMode", "json_response"]
 
-RateLimitHeaders = Literal["always", "on-429", "never"]
-_HEADER_MODES: tuple[str, ...] = get_args(RateLimitHeaders)
+RateLimitHeaderMode = Literal["always", "on-429", "never"]
+_HEADER_MODES: tuple[str, ...] = get_args(RateLimitHeaderMode)
 _THROTTLE_NAMES: tuple[str, ...] = get_args(ThrottleName)
 
 _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v3"
+_API_ROOT, _API_CUT = API_PREFIX + "/", len(API_PREFIX)  # a path under the API, and where its relative path starts
 _REDACTED = "<redacted>"
 _UNAUTHENTICATED = json_error_body(401)
 _TOO_MANY_ATTEMPTS = json_error_body(429)
 # stop() lets in-flight requests finish for this long, then cancels them (aiohttp waits twice: at most ~1 s).
 _SHUTDOWN_TIMEOUT = 0.5
+# How a 405 lists the methods a path does accept (HEAD last, as every GET route also answers HEAD).
+_METHOD_ORDER = {method: index for index, method in enumerate(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"))}
+_OTHER_METHOD = len(_METHOD_ORDER)
+
+# What the pipeline's steps hand on to the next ones, per request.
+_ARRIVED = web.RequestKey("arrived", float)  # the clock on arrival: auth and rate limit decide at that instant
+# Whom auth admitted: the static token, or "oauth-client:<id>"; None for Passport's token endpoint (no bearer token).
+_CALLER = web.RequestKey[str | None]("caller")
+_ANSWER_HEADERS = web.RequestKey[dict[str, str]]("answer_headers")  # X-RateLimit-* and the fault's headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +92,11 @@ class LoggedRequest:
     at: float
     body: bytes
     headers: dict[str, str]
+
+
+# A request answered, as logged (method, URL, status, at, body, headers): the LoggedRequest (parsed query, copied and
+# redacted headers) is made when ``requests`` is read, not while serving.
+_Answered = tuple[str, URL, int, float, bytes, "MultiMapping[str]"]
 
 
 def _bearer_token(authorization: str | None) -> str | None:
@@ -155,6 +176,11 @@ class PlugchoiceEmulator:
     clock taken at construction. That mapping (never before the fleet's reference instant, 2026-01-10 12:00 UTC)
     is also the "now" of the timestamps written by commands and :meth:`set_charger`, so stepping a fake clock
     an hour lets a started session charge for an hour.
+
+    ``sleep`` is what the emulator waits ``latency`` and ``"delay"`` faults with (``asyncio.sleep``). Give it a
+    coroutine function of your own to wait on events instead of time: one that returns at once (and records
+    the delays), or one that holds requests until the test releases them, so that "these requests are in
+    flight" or "this one answers last" is a fact of the test rather than a matter of timing.
     """
 
     def __init__(
@@ -167,12 +193,13 @@ class PlugchoiceEmulator:
         rate_limit: int | None = 500,
         rate_period: float = 60.0,
         throttle: ThrottleName = "fixed-window",
-        rate_limit_headers: RateLimitHeaders = "always",
+        rate_limit_headers: RateLimitHeaderMode = "always",
         rate_burst: int = 10,
         host: str = "127.0.0.1",
         port: int = 0,
         latency: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         token_ttl: float = 3600.0,
         honour_per_page: bool = True,
     ) -> None:
@@ -208,6 +235,7 @@ class PlugchoiceEmulator:
         self._host = host
         self._port = port
         self._clock = clock
+        self._sleep = sleep
         self._wall_offset = time.time() - clock()
         self._state = State(chargers, seed, self._now)
         self._state.honour_per_page = honour_per_page
@@ -219,12 +247,9 @@ class PlugchoiceEmulator:
         self._throttle_state: Throttle = THROTTLES[throttle]()
         self._in_flight = 0
         self._next_seq = 0
-        self._log: dict[int, LoggedRequest | None] = {}  # arrival order; None while in flight
-        self._runner: web.ServerRunner | None = None
+        self._log: dict[int, LoggedRequest | _Answered | None] = {}  # arrival order; None while in flight
+        self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
-        self._router = Router()  # paths under /api/v3
-        self._root_router = Router()  # paths at the root (OAuth)
-        self._add_routes()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -232,7 +257,7 @@ class PlugchoiceEmulator:
         """Bind the socket and start serving."""
         if self._runner is not None:
             raise RuntimeError("the emulator is already running")
-        runner = web.ServerRunner(web.Server(self._handle, access_log=None), shutdown_timeout=_SHUTDOWN_TIMEOUT)
+        runner = web.AppRunner(self._application(), access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:
             await web.TCPSite(runner, self._host, self._port).start()
@@ -483,7 +508,17 @@ class PlugchoiceEmulator:
     @property
     def requests(self) -> list[LoggedRequest]:
         """Every answered request, in arrival order (requests still in flight are not listed yet)."""
-        return [entry for entry in self._log.values() if entry is not None]
+        log = self._log
+        answered: list[LoggedRequest] = []
+        for seq, entry in log.items():
+            if isinstance(entry, tuple):
+                method, url, status, at, body, headers = entry
+                entry = log[seq] = LoggedRequest(
+                    method, url.path, dict(url.query), status, at, body, _redacted(headers)
+                )
+            if entry is not None:
+                answered.append(entry)
+        return answered
 
     def reset_stats(self) -> None:
         """Clear ``requests``, ``rate_limited`` and ``max_in_flight``."""
@@ -540,8 +575,13 @@ class PlugchoiceEmulator:
 
     # -- the pipeline ----------------------------------------------------------------------------
 
-    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        at = self._clock()
+    @web.middleware
+    async def _arrive(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Step 1: log the request (listed in ``requests`` once answered), count it in flight, wait ``latency``.
+
+        An exception further down is logged and answered 500.
+        """
+        at = request[_ARRIVED] = self._clock()
         seq = self._next_seq
         self._next_seq = seq + 1
         self._log[seq] = None
@@ -551,83 +591,101 @@ class PlugchoiceEmulator:
         status = 0
         body = b""
         try:
-            body = await request.read()
+            if request.body_exists:
+                body = await request.read()
             if self.latency > 0:
-                await asyncio.sleep(self.latency)
+                await self._sleep(self.latency)
             try:
-                response, status = await self._answer(request, at)
+                response = await handler(request)
             except Exception:
                 _logger.exception("emulator failed on %s %s", request.method, request.path)
-                response, status = json_response(500, json_error_body(500)), 500
+                response = json_response(500, json_error_body(500))
+            status = response.logged_status if type(response) is _NotAnswered else response.status
             return response
         finally:
             self._in_flight -= 1
             if seq in self._log:  # not cleared by reset_stats meanwhile
-                self._log[seq] = LoggedRequest(
-                    request.method,
-                    request.path,
-                    dict(request.query),
-                    status,
-                    at,
-                    body,
-                    _redacted(request.headers),
-                )
+                self._log[seq] = (request.method, request.rel_url, status, at, body, request.headers)
 
-    async def _answer(self, request: web.BaseRequest, now: float) -> tuple[web.StreamResponse, int]:
-        path = request.path
-        relative = path[len(API_PREFIX) :] if path.startswith(API_PREFIX + "/") else None
+    @web.middleware
+    async def _authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Step 2: a static token or a valid OAuth access token, else 401; Passport's token endpoint takes none."""
+        caller = None
+        if request.path != OAUTH_PATH:
+            caller = self._rate_key(request)
+            if caller is None:
+                return json_response(401, _UNAUTHENTICATED)
+        request[_CALLER] = caller
+        return await handler(request)
+
+    @web.middleware
+    async def _limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Step 3: count the request against its caller with ``throttle``: 429 over the limit (not for OAuth)."""
         headers: dict[str, str] = {}
-        if path != OAUTH_PATH:  # Passport's token endpoint takes no bearer token and is not throttled here
-            key = self._rate_key(request, now)
-            if key is None:
-                return json_response(401, _UNAUTHENTICATED), 401
-            refused = self._throttle(key, now, headers)
+        request[_ANSWER_HEADERS] = headers
+        caller = request[_CALLER]
+        if caller is not None and self.rate_limit is not None:
+            refused = self._throttle(caller, self.rate_limit, request[_ARRIVED], headers)
             if refused is not None:
-                return refused, 429
+                return refused
+        return await handler(request)
 
-        fault = self._faults.take(request.method, path if relative is None else relative)
+    @web.middleware
+    async def _inject_faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Step 4: the first queued fault matching the request, else the random ``error_rate`` errors.
+
+        The answer gets the rate headers and the fault's headers, except the proxy's HTML page (only the fault's).
+        """
+        fault = None
+        if self._faults:
+            path = request.path
+            fault = self._faults.take(request.method, path[_API_CUT:] if path.startswith(_API_ROOT) else path)
+        headers = request[_ANSWER_HEADERS]
         if fault is not None:
             if fault.kind == "html":  # the proxy in front answers: no application headers
                 body = html_error_page(fault.status) if fault.body is None else fault.body
                 response = web.Response(status=fault.status, body=body, content_type="text/html")
                 response.headers.update(fault.headers)
-                return response, fault.status
+                return response
             if fault.kind == "drop":
-                return self._drop(request), 0
+                return self._drop(request)
             headers.update(fault.headers)
             if fault.kind == "status":
                 body = json_error_body(fault.status) if fault.body is None else fault.body
                 response = json_response(fault.status, body)
                 response.headers.update(headers)
-                return response, fault.status
+                return response
             if fault.kind == "delay":
-                await asyncio.sleep(fault.delay)
+                await self._sleep(fault.delay)
         elif self.error_rate > 0 and self._error_rng.random() < self.error_rate:
             response = json_response(self.error_status, json_error_body(self.error_status))
             response.headers.update(headers)
-            return response, self.error_status
+            return response
 
-        response = await self._route(request, relative)
-        response.headers.update(headers)
+        # Step 5, the route: bulk jobs due by now reach their chargers before its handler reads the state.
+        self._bulk.settle()
+        try:
+            answer = await handler(request)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # aiohttp's router found no route
+            answer = _no_route(request, error)
+        if headers:
+            answer.headers.update(headers)
         if fault is not None and fault.kind == "truncate":
-            return self._truncate(request, response), response.status
-        return response, response.status
+            return self._truncate(request, answer)
+        return answer
 
-    def _rate_key(self, request: web.BaseRequest, now: float) -> str | None:
-        """Who the request counts against: its static token, or the OAuth client of a valid access token."""
+    def _rate_key(self, request: web.Request) -> str | None:
+        """Who the request counts against: its static token, or the OAuth client of an access token valid on arrival."""
         token = _bearer_token(request.headers.get("Authorization"))
         if token is None:
             return None
         if token in self._tokens:
             return token
-        client = self._oauth.client_of(token, now)
+        client = self._oauth.client_of(token, request[_ARRIVED])
         return None if client is None else f"oauth-client:{client}"
 
-    def _throttle(self, key: str, now: float, headers: dict[str, str]) -> web.Response | None:
+    def _throttle(self, key: str, limit: int, now: float, headers: dict[str, str]) -> web.Response | None:
         """Count the request with the throttle and set the rate headers; the 429 answer when it is over the limit."""
-        limit = self.rate_limit
-        if limit is None:
-            return None
         mode = self.rate_limit_headers
         _check_choice("rate_limit_headers", mode, _HEADER_MODES)  # it may have been changed
         if self.throttle != self._throttle_name:
@@ -655,11 +713,12 @@ class PlugchoiceEmulator:
         """
         if request.transport is not None:
             request.transport.close()
-        return web.Response(status=204)
+        return _NotAnswered(0)
 
     @staticmethod
-    def _truncate(request: web.BaseRequest, response: web.Response) -> web.StreamResponse:
+    def _truncate(request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
         """Send ``response`` with its full Content-Length but half its body, then close the connection."""
+        assert isinstance(response, web.Response)
         body = response.body
         assert isinstance(body, bytes)
         lines = [f"HTTP/1.1 {response.status} {response.reason}"]
@@ -668,39 +727,58 @@ class PlugchoiceEmulator:
         if request.transport is not None:
             request.transport.write("\r\n".join(lines).encode("latin-1") + body[: len(body) // 2])
             request.transport.close()
-        return web.Response(status=204)
+        return _NotAnswered(response.status)
 
-    async def _route(self, request: web.BaseRequest, relative: str | None) -> web.Response:
-        self._bulk.settle()  # bulk jobs due by now reach their chargers before anything reads the state
-        router, path = (self._router, relative) if relative is not None else (self._root_router, request.path)
-        found = router.resolve(request.method, path)
-        if found.handler is not None:
-            return await found.handler(request, found.params)
-        if found.allowed:
-            route = request.path.lstrip("/")
-            message = (
-                f"The {request.method} method is not supported for route {route}. "
-                f"Supported methods: {', '.join(found.allowed)}."
-            )
-            response = message_response(405, message)
-            response.headers["Allow"] = ", ".join(found.allowed)
-            return response
-        return message_response(404, f"The route {request.path.lstrip('/')} could not be found.")
+    # -- the application -------------------------------------------------------------------------
 
-    # -- routes ----------------------------------------------------------------------------------
+    def _application(self) -> web.Application:
+        """The aiohttp application: the pipeline's middlewares, outermost first, and every route.
 
-    def _add_routes(self) -> None:
-        """``GET /user`` and the charger routes first (the hot path), then every other area."""
+        ``GET /user`` and the charger routes come first (the hot path), then every other area.
+        """
+        app = web.Application(middlewares=[self._arrive, self._authenticate, self._limit, self._inject_faults])
+        router = app.router
+
+        def add(method: str, template: str, handler: Handler) -> None:
+            if method == "GET":
+                router.add_get(API_PREFIX + template, handler)  # and HEAD
+            else:
+                router.add_route(method, API_PREFIX + template, handler)
+
+        add("GET", "/user", self._get_user)
         state = self._state
-        self._router.add("GET", "/user", self._get_user)
         bulk = BulkRoutes(state, self._bulk, self._caller)
         for group in (ChargerRoutes(state), bulk, MeteringRoutes(state), SiteRoutes(state), TeamRoutes(state)):
-            group.register(self._router)
-        self._root_router.add("POST", OAUTH_PATH, self._oauth.token)
+            group.register(add)
+        router.add_post(OAUTH_PATH, self._oauth.token)
+        return app
 
-    def _caller(self, request: web.BaseRequest) -> str:
-        """Who sent an authenticated request: its static token, or its OAuth client (bulk runs are theirs)."""
-        return self._rate_key(request, self._clock()) or ""
+    @staticmethod
+    def _caller(request: web.Request) -> str:
+        """Who sent an authenticated request, as auth found it: its static token, or its OAuth client."""
+        return request[_CALLER] or ""
 
-    async def _get_user(self, request: web.BaseRequest, params: dict[str, str]) -> web.Response:
+    async def _get_user(self, request: web.Request) -> web.Response:
         return json_response(200, orjson.dumps({"data": self._state.user}))
+
+
+def _no_route(request: web.BaseRequest, error: web.HTTPNotFound | web.HTTPMethodNotAllowed) -> web.Response:
+    """Laravel's 404 for a path no route has, or its 405 (with ``Allow``) for a method the path's routes lack."""
+    route = request.path.lstrip("/")
+    if isinstance(error, web.HTTPNotFound):
+        return message_response(404, f"The route {route} could not be found.")
+    allowed = ", ".join(sorted(error.allowed_methods, key=lambda method: _METHOD_ORDER.get(method, _OTHER_METHOD)))
+    response = message_response(
+        405, f"The {request.method} method is not supported for route {route}. Supported methods: {allowed}."
+    )
+    response.headers["Allow"] = allowed
+    return response
+
+
+class _NotAnswered(web.Response):
+    """What a step returns when it answered by hand (truncate) or not at all (drop): aiohttp fails to write it
+    to the closed connection; ``logged_status`` is the status ``requests`` shows (0: no answer)."""
+
+    def __init__(self, logged_status: int) -> None:
+        super().__init__(status=204)
+        self.logged_status = logged_status

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._fleet import format_timestamp, generate_chargers, generate_user
-from ._history import History, LogEntry, Transaction, ocpp_time, phases_of
+from ._history import History, LogEntry, TransactionRow, ocpp_time, phases_of
 from ._pagination import per_page_param
 from ._schedule import composite_schedule, stored_profile, to_amps
 from ._web import parse_date
 from ._world import World, build_world
 
-__all__ = ["ActionRecord", "Behaviour", "ChargerSettings", "State"]
+__all__ = ["ActionRecord", "Behaviour", "ChargerSettingsState", "State"]
 
 #: How a charger answers commands: apply and accept; reject (no change); stay silent (504, no change); or apply
 #: the command but answer too late (504 after the change).
@@ -60,7 +60,7 @@ class ActionRecord:
 
 
 @dataclass(slots=True)
-class ChargerSettings:
+class ChargerSettingsState:
     """The settings endpoints' state of one charger, and its charging profiles."""
 
     locked: bool
@@ -90,7 +90,7 @@ class State:
         self.actions: list[ActionRecord] = []
         self.behaviours: dict[str, Behaviour] = {}
         self._histories: dict[str, History] = {}
-        self._settings: dict[str, ChargerSettings] = {}
+        self._settings: dict[str, ChargerSettingsState] = {}
         self._next_transaction_id = 100 * (chargers + 10) + 1
         self._next_card_id = 1
 
@@ -133,7 +133,7 @@ class State:
             history = self._histories[uuid] = History.generate(self.chargers[uuid], self.seed)
         return history
 
-    def settings(self, uuid: str) -> ChargerSettings:
+    def settings(self, uuid: str) -> ChargerSettingsState:
         """The charger's settings, generated on first use."""
         settings = self._settings.get(uuid)
         if settings is None:
@@ -162,7 +162,7 @@ class State:
                     "has_payment_method": True,
                 },
             }
-            settings = self._settings[uuid] = ChargerSettings(
+            settings = self._settings[uuid] = ChargerSettingsState(
                 locked=charger["status"] == "Unavailable",
                 plug_charge=plug_charge,
                 card_uid=f"{rng.getrandbits(32):08X}" if plug_charge else None,
@@ -308,7 +308,7 @@ class State:
         phases = phases_of(connector)
         amps = self._effective_limit(uuid, connector)
         watts = amps * 230 * phases if phases else float(amps) * 400
-        tx = Transaction(
+        tx = TransactionRow(
             self._next_transaction_id,
             charger["id"],
             connector_id,
@@ -344,7 +344,7 @@ class State:
         self._close(uuid, active[0], "Remote")
         return "Accepted"
 
-    def _close(self, uuid: str, tx: Transaction, reason: str) -> None:
+    def _close(self, uuid: str, tx: TransactionRow, reason: str) -> None:
         history = self.history(uuid)
         now = self.epoch()
         tx.close(now, reason)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -14,12 +14,13 @@ from aiohttp import web
 from ._faults import json_error_body
 
 if TYPE_CHECKING:
-    from ._router import Router
     from ._state import State
 
 __all__ = [
     "CHARGER_NOT_FOUND",
     "FORBIDDEN",
+    "AddRoute",
+    "Handler",
     "RouteGroup",
     "Validator",
     "forbidden",
@@ -41,6 +42,12 @@ _UUID = re.compile(r"[\da-fA-F]{8}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\d
 
 FORBIDDEN = json_error_body(403)  # {"message": "This action is unauthorized."}
 CHARGER_NOT_FOUND = json_error_body(404, "No query results for model [App\\Models\\Charger].")
+
+#: A route handler: the request (path parameters in ``request.match_info``) to the answer.
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+#: Adds a route to the emulator's aiohttp router: method, path under ``/api/v3`` (``{name}`` matches one path
+#: segment) and handler; a GET route answers HEAD too.
+AddRoute = Callable[[str, str, Handler], None]
 
 
 def json_response(status: int, body: bytes) -> web.Response:
@@ -367,12 +374,13 @@ class Validator:
 
 
 class RouteGroup:
-    """Handlers of one area of the API over the shared :class:`State`; :meth:`register` adds them to a router."""
+    """Handlers of one area of the API over the shared :class:`State`; :meth:`register` adds their routes."""
 
     def __init__(self, state: State) -> None:
         self.state = state
 
-    def register(self, router: Router) -> None:
+    def register(self, add: AddRoute) -> None:
+        """Add every route of the area with ``add``."""
         raise NotImplementedError
 
     def page_size(self, request: web.BaseRequest) -> int:
