@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +71,11 @@ _original_build_response = _aior_core.RequestMatch._build_response
 
 
 def _build_response(self: Any, *args: Any, response_class: Any = None, **kwargs: Any) -> ClientResponse:
-    return _original_build_response(self, *args, response_class=response_class or ShimClientResponse, **kwargs)  # type: ignore[no-any-return]
+    return _original_build_response(self, *args, response_class=response_class or ShimClientResponse, **kwargs)  # type: ignore[misc]
 
 
-_aior_core.RequestMatch._build_response = _build_response
-_aior_core.stream_reader_factory = _stream_reader_factory
+_aior_core.RequestMatch._build_response = _build_response  # type: ignore[method-assign]
+_aior_core.stream_reader_factory = _stream_reader_factory  # type: ignore[attr-defined]
 
 TOKEN = "test-token-s3cr3t-value"
 
@@ -155,7 +155,7 @@ def make_client(
     base_url: str,
     *,
     token: str = TOKEN,
-    sleep: FakeSleep | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
     budget: RetryBudget | None = None,
     limiter: RateLimiter | None = None,
     **kwargs: Any,

@@ -21,7 +21,7 @@ def test_aiohttp_still_requires_stream_writer() -> None:
 
 def test_shim_is_installed() -> None:
     assert aior_core.RequestMatch._build_response.__name__ == "_build_response"
-    assert aior_core.stream_reader_factory.__module__ == "tests.conftest"
+    assert aior_core.stream_reader_factory.__module__ == "tests.conftest"  # type: ignore[attr-defined]
 
 
 async def test_mocked_json_answer() -> None:

@@ -48,10 +48,10 @@ def client(**kwargs: Any) -> PlugchoiceClient:
         (lambda: client(transport=FakeTransport(), trace_configs=[object()]), "configure the default transport"),
         (lambda: client(transport=FakeTransport(), session=object()), "configure the default transport"),
         (lambda: client(base_url=42), "base_url must be a string URL"),
-        (lambda: PlugchoiceClient(auth="secret", base_url=BASE), "auth must be OAuthClientCredentials"),
+        (lambda: PlugchoiceClient(auth="secret", base_url=BASE), "auth must be OAuthClientCredentials"),  # type: ignore[arg-type]
         (lambda: client(session="not a session"), "session must be an aiohttp.ClientSession"),
         (lambda: RetryPolicy(max_retries=-1), "RetryPolicy.max_retries must be a whole number >= 0"),
-        (lambda: RetryPolicy(backoff_base="1"), "RetryPolicy.backoff_base must be a finite number"),
+        (lambda: RetryPolicy(backoff_base="1"), "RetryPolicy.backoff_base must be a finite number"),  # type: ignore[arg-type]
         (lambda: RetryBudget(capacity=-5), "RetryBudget.capacity must be a whole number >= 0"),
         (lambda: Timeout(total=0), "Timeout.total must be None or a finite number > 0"),
         (lambda: Timeout(read=float("inf")), "Timeout.read must be None or a finite number > 0"),

@@ -148,7 +148,14 @@ def test_every_class_has_a_sample() -> None:
         assert type(sample) is cls
 
 
-@pytest.mark.parametrize("cls", sorted(SAMPLES, key=lambda c: c.__name__), ids=lambda c: c.__name__)
+def _class_name(cls: type[PlugchoiceError]) -> str:
+    return cls.__name__
+
+
+_SORTED_CLASSES = sorted(SAMPLES, key=_class_name)
+
+
+@pytest.mark.parametrize("cls", _SORTED_CLASSES, ids=_class_name)
 def test_pickle_round_trip_keeps_type_message_and_every_attribute(cls: type[PlugchoiceError]) -> None:
     original = SAMPLES[cls]
     for protocol in range(pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL + 1):

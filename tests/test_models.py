@@ -72,7 +72,7 @@ def test_charger_volttime_values() -> None:
     assert charger.created_at.tzinfo is not None
     (connector,) = charger.connectors
     assert connector.status is ChargePointStatus.FAULTED
-    assert connector.status == "Faulted"
+    assert connector.status == "Faulted"  # type: ignore[comparison-overlap]
     assert connector.error is ChargePointErrorCode.NO_ERROR
     assert charger.licenses.smart is False and charger.permissions.full is False
 

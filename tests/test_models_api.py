@@ -816,7 +816,10 @@ def test_composite_schedule_camel_case() -> None:
 
 def test_numbers_as_strings_only_where_the_api_documents_them() -> None:
     """API.md lists the traps (total_kwh, meter values, power usage); elsewhere a numeric string is drift."""
-    ocpp = {"status": "Accepted", "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": []}}
+    ocpp: dict[str, Any] = {
+        "status": "Accepted",
+        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": []},
+    }
     ocpp["chargingSchedule"]["chargingSchedulePeriod"] = [
         {"startPeriod": 0, "limit": 16},
         {"startPeriod": 60, "limit": "8"},

@@ -24,7 +24,7 @@ def test_iterators_are_typed_as_async_generators() -> None:
     pages = typing.get_type_hints(AsyncPager.iter_pages)["return"]
     assert typing.get_origin(items) is collections.abc.AsyncGenerator
     assert typing.get_origin(pages) is collections.abc.AsyncGenerator
-    (t,) = AsyncPager.__parameters__
+    (t,) = AsyncPager.__parameters__  # type: ignore[attr-defined]
     assert typing.get_args(items) == (t, None)
     assert typing.get_args(pages) == (Page[t], None)  # type: ignore[valid-type]
 

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import attrs
@@ -116,7 +116,7 @@ def simple_pages(items: list[Any], path: str, size: int) -> Callable[[dict[str, 
 
 
 def site_item(number: int) -> dict[str, Any]:
-    item = copy.deepcopy(load_fixture("sites.list.volttime.json")["data"][0])
+    item = cast(dict[str, Any], copy.deepcopy(load_fixture("sites.list.volttime.json")["data"][0]))
     item["uuid"] = f"a4855dc5-0acb-33c3-b921-{number:012d}"
     item["name"] = f"Site {number}"
     return item
@@ -413,7 +413,14 @@ async def test_group_meter_404_is_not_found(api: MockApi, client: Any) -> None:
     assert info.value.message == "This group has no meter."
 
 
-_CREATE = {"name": "x", "street": "s", "house_number": 1, "postal_code": "p", "city": "c", "country": "NL"}
+_CREATE: dict[str, Any] = {
+    "name": "x",
+    "street": "s",
+    "house_number": 1,
+    "postal_code": "p",
+    "city": "c",
+    "country": "NL",
+}
 
 INVALID: list[tuple[str, Callable[[PlugchoiceClient], Any], str]] = [
     ("get: not a uuid", lambda c: c.sites.get("../user"), "site id must be a UUID"),
@@ -435,8 +442,8 @@ INVALID: list[tuple[str, Callable[[PlugchoiceClient], Any], str]] = [
     ("attach: pincode bool", lambda c: c.sites.attach_charger(SITE, identity="A", pincode=True), "digits"),
     ("attach: empty identity", lambda c: c.sites.attach_charger(SITE, identity="", pincode=1), "identity"),
     ("connectors: not a uuid", lambda c: c.sites.connectors(SITE[:-1]), "site id"),
-    ("transactions: status", lambda c: c.sites.transactions(SITE, status="running"), "status"),
-    ("transactions: started_from text", lambda c: c.sites.transactions(SITE, started_from="2026-01-01"), "datetime"),
+    ("transactions: status", lambda c: c.sites.transactions(SITE, status="running"), "status"),  # type: ignore[arg-type]
+    ("transactions: started_from text", lambda c: c.sites.transactions(SITE, started_from="2026-01-01"), "datetime"),  # type: ignore[arg-type]
     ("transactions: limit 0", lambda c: c.sites.transactions(SITE, limit=0), "limit"),
     ("transactions: limit 10001", lambda c: c.sites.transactions(SITE, limit=10_001), "limit"),
     ("transactions: charger", lambda c: c.sites.transactions(SITE, charger="EVB-1"), "charger id"),

@@ -12,6 +12,7 @@ import pytest
 
 from plugchoice_async import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -94,7 +95,9 @@ async def test_unknown_charger_is_not_found(emulator: PlugchoiceEmulator) -> Non
         (500, InternalServerError),
     ],
 )
-async def test_error_classes_from_real_answers(emulator: PlugchoiceEmulator, status: int, cls: type) -> None:
+async def test_error_classes_from_real_answers(
+    emulator: PlugchoiceEmulator, status: int, cls: type[APIStatusError]
+) -> None:
     body = b'{"message":"Rejected.","errors":{"reference":["The reference may not be greater than 255 characters."]}}'
     emulator.add_fault(Fault("status", status=status, body=body, times=10))
     async with make_client(emulator.base_url, retry=RetryPolicy(max_retries=0)) as client:
@@ -102,6 +105,7 @@ async def test_error_classes_from_real_answers(emulator: PlugchoiceEmulator, sta
             await client.chargers.get(emulator.uuids[0])
     assert info.value.message == "Rejected."
     if status == 422:
+        assert isinstance(info.value, UnprocessableEntityError)
         assert info.value.errors == {"reference": ["The reference may not be greater than 255 characters."]}
 
 

@@ -340,7 +340,7 @@ async def test_cancelled_during_backoff_stops() -> None:
 
     fake = FakeTransport()
     fake.add(status=503, json={"message": "down"}, times=None)
-    async with make_client(BASE, transport=fake, sleep=cancelling_sleep) as client:  # type: ignore[arg-type]
+    async with make_client(BASE, transport=fake, sleep=cancelling_sleep) as client:
         with pytest.raises(asyncio.CancelledError):
             await client.chargers.get(UUID)
     assert len(fake.requests) == 1

@@ -128,7 +128,7 @@ def _fleet(transport: _RecordingTransport) -> Fleet:
     [
         (lambda t: _chargers(t).watch([UUID], interval=-1), "interval must be at least 0, got -1"),
         (lambda t: _chargers(t).watch([UUID], interval=math.inf), "interval must be a finite number, got inf"),
-        (lambda t: _chargers(t).watch([UUID], interval="5"), "interval must be a finite number, got '5'"),
+        (lambda t: _chargers(t).watch([UUID], interval="5"), "interval must be a finite number, got '5'"),  # type: ignore[arg-type]
         (lambda t: _chargers(t).watch(UUID), f"chargers must be an iterable of charger ids, got '{UUID}'"),
         (
             lambda t: _chargers(t).watch([UUID, "CP-1"]),
