@@ -27,7 +27,7 @@ import platform
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlencode
 
 import aiohttp
@@ -60,6 +60,7 @@ __all__ = ["AiohttpTransport", "Pipeline", "Request", "Response", "Transport", "
 #: the limiter's max_pause, so no call waits without end).
 MAX_REQUEUES: Final = 10
 logger: Final = logging.getLogger("plugchoice_async")
+_NetworkError = TypeVar("_NetworkError", bound=APIConnectionError)
 
 
 # -- the seam -------------------------------------------------------------------------------------
@@ -115,18 +116,14 @@ class Request:
         ``request_sent=False`` only when the request provably never left (connection refused):
         that is what allows a charger command to be sent again.
         """
-        return APIConnectionError(
-            message,
-            method=self.method,
-            path=self.path,
-            url=redact_url(str(self.url)),
-            request_sent=request_sent,
-            action=self.action,
-        )
+        return self._network_error(APIConnectionError, message, request_sent)
 
     def timeout_error(self, message: str, *, request_sent: bool = True) -> APITimeoutError:
         """The ``APITimeoutError`` a transport raises when a timeout of this request expired."""
-        return APITimeoutError(
+        return self._network_error(APITimeoutError, message, request_sent)
+
+    def _network_error(self, cls: type[_NetworkError], message: str, request_sent: bool) -> _NetworkError:
+        return cls(
             message,
             method=self.method,
             path=self.path,

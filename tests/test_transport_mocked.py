@@ -544,17 +544,23 @@ async def test_oauth_token_request_goes_through_the_transport_and_a_401_refreshe
     assert not fake.pending
 
 
-async def test_a_call_cancelled_while_waiting_for_a_slot_gives_nothing_away() -> None:
+def held_answers(status: int, body: bytes) -> tuple[FakeTransport, asyncio.Event, asyncio.Event]:
+    """A fake whose every answer (``status``, JSON ``body``) waits for ``gate``; ``arrived`` is set on the first."""
     gate = asyncio.Event()
     arrived = asyncio.Event()
 
     async def held(request: Request) -> Response:
         arrived.set()
         await gate.wait()
-        return Response(status=200, headers={"Content-Type": "application/json"}, body=b'{"data": {}}')
+        return Response(status=status, headers={"Content-Type": "application/json"}, body=body)
 
     fake = FakeTransport()
     fake.add(handler=held, times=None)
+    return fake, gate, arrived
+
+
+async def test_a_call_cancelled_while_waiting_for_a_slot_gives_nothing_away() -> None:
+    fake, gate, arrived = held_answers(200, b'{"data": {}}')
     async with client_over(fake, max_concurrency=1) as client:
         first = asyncio.ensure_future(client.user.get())
         await arrived.wait()
@@ -573,16 +579,7 @@ async def test_a_call_cancelled_while_waiting_for_a_slot_gives_nothing_away() ->
 
 
 async def test_a_waiter_cancelled_as_its_slot_frees_up_passes_it_on() -> None:
-    gate = asyncio.Event()
-    arrived = asyncio.Event()
-
-    async def held(request: Request) -> Response:
-        arrived.set()
-        await gate.wait()
-        return Response(status=404, headers={"Content-Type": "application/json"}, body=b'{"message": "x"}')
-
-    fake = FakeTransport()
-    fake.add(handler=held, times=None)
+    fake, gate, arrived = held_answers(404, b'{"message": "x"}')
     async with client_over(fake, max_concurrency=1) as client:
         first = asyncio.ensure_future(client.user.get())
         await arrived.wait()
