@@ -33,7 +33,7 @@ import attrs
 
 from ._converter import structure_response
 from ._http import next_page_url
-from ._types import Params, Transport
+from ._types import Params, Requester
 from .exceptions import ResponseValidationError
 
 __all__ = ["AsyncPager", "Page"]
@@ -95,7 +95,7 @@ class AsyncPager(Generic[T]):
 
     def __init__(
         self,
-        transport: Transport,
+        transport: Requester,
         path: str,
         item_type: type[T],
         *,

@@ -24,6 +24,7 @@ import asyncio
 import collections
 import logging
 import platform
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
@@ -40,7 +41,7 @@ from ._http import _header, decode_json, parse_rate_limit_headers, parse_request
 from ._ratelimit import PauseTooLong, RateLimiter, Ticket
 from ._retry import RetryBudget, RetryPolicy, RetryRun, retry_cause
 from ._stats import ClientStats, RequestEvent
-from ._types import Auth, Params, Timeout
+from ._types import Auth, Params, Timeout, Upload
 from ._version import __version__
 from .exceptions import (
     APIConnectionError,
@@ -107,8 +108,10 @@ class Request:
     action: bool = False
 
     def json(self) -> Any:
-        """The body decoded as JSON (None when there is none)."""
-        return orjson.loads(self.body) if self.body else None
+        """The body decoded as JSON (None when there is none, or for a ``multipart/form-data`` upload)."""
+        if not self.body or self.headers.get("Content-Type", "").startswith("multipart/"):
+            return None
+        return orjson.loads(self.body)
 
     def connection_error(self, message: str, *, request_sent: bool = True) -> APIConnectionError:
         """The ``APIConnectionError`` a transport raises when this request got no answer.
@@ -164,6 +167,27 @@ class Transport(Protocol):
 
 
 # -- the default transport: aiohttp ---------------------------------------------------------------
+
+
+def encode_multipart(upload: Upload) -> tuple[bytes, str]:
+    """``upload`` as a ``multipart/form-data`` body with one part, and its ``Content-Type``.
+
+    Built here as bytes (not aiohttp's ``FormData``) so that every transport sends the same body and
+    a re-queued request sends it again unchanged. Quotes, CR and LF in the names are percent-encoded,
+    as browsers do.
+    """
+    boundary = secrets.token_hex(16)
+
+    def quoted(value: str) -> str:
+        return value.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="{quoted(upload.field)}"; filename="{quoted(upload.filename)}"\r\n'
+        f"Content-Type: {upload.content_type}\r\n\r\n"
+    )
+    body = head.encode() + upload.content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def default_user_agent() -> str:
@@ -399,8 +423,8 @@ class Pipeline:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if (token is None) == (auth is None):
-            raise ValueError("give exactly one of token and auth")
+        if token is not None and auth is not None:
+            raise ValueError("give at most one of token and auth")
         self._base = base_url.rstrip("/")
         base = URL(self._base)
         self._base_url = base
@@ -410,6 +434,7 @@ class Pipeline:
         self._token_url = token_url or f"{self._origin}/oauth/token"
         fixed = {"Accept": "application/json", "User-Agent": user_agent or default_user_agent()}
         self._token_headers = _frozen_headers({**fixed, "Content-Type": "application/x-www-form-urlencoded"})
+        self._anonymous_headers = _frozen_headers(fixed)
         if token is not None:
             fixed["Authorization"] = f"Bearer {token}"
         # Built once: a GET's Request shares these (read-only) headers, and aiohttp takes a
@@ -534,32 +559,56 @@ class Pipeline:
         params: Params | None = None,
         json: Any = None,
         action: bool = False,
+        upload: Upload | None = None,
+        anonymous: bool = False,
     ) -> Any:
         """Send one call, retried as the policy allows; return the decoded JSON body."""
         shown = self._shown_path(path)
-        body = orjson.dumps(json) if json is not None else None
         auth = self._auth
         slots = self._shared.slots
-        # Every attempt's slot is taken by the caller of _attempt, as high in the call chain as it
-        # can be: queued behind the slots, a bulk gather's calls then hold 10.6 objects each for the
-        # garbage collector to walk instead of 22.4 (5,000 queued chargers.get).
-        if auth is None:  # a static token: it is in the fixed headers already
-            headers = self._headers if body is None else self._json_headers
-            await slots.acquire()
-            return await self._send(method, path, shown, params, body, action, headers)
+        if upload is not None or anonymous:
+            body, fixed = self._special_body(json, upload, anonymous)
+            if anonymous or auth is None:
+                await slots.acquire()
+                return await self._send(method, path, shown, params, body, action, fixed)
+        else:
+            body = orjson.dumps(json) if json is not None else None
+            fixed = self._headers if body is None else self._json_headers
+            # Every attempt's slot is taken by the caller of _attempt, as high in the call chain as it
+            # can be: queued behind the slots, a bulk gather's calls then hold 10.6 objects each for the
+            # garbage collector to walk instead of 22.4 (5,000 queued chargers.get).
+            if auth is None:  # a static token: it is in the fixed headers already
+                await slots.acquire()
+                return await self._send(method, path, shown, params, body, action, fixed)
         used = await auth.authorization(self._fetch_token, self._token_url)
         try:
             await slots.acquire()
-            return await self._send(method, path, shown, params, body, action, self._authorized(used, body))
+            return await self._send(method, path, shown, params, body, action, self._authorized(used, fixed))
         except AuthenticationError:
             # Refused before anything ran (auth middleware): safe to send once more with a new token.
             await auth.refresh_after_401(used, self._fetch_token, self._token_url)
             used = await auth.authorization(self._fetch_token, self._token_url)
             await slots.acquire()
-            return await self._send(method, path, shown, params, body, action, self._authorized(used, body))
+            return await self._send(method, path, shown, params, body, action, self._authorized(used, fixed))
 
-    def _authorized(self, authorization: str, body: bytes | None) -> Mapping[str, str]:
-        headers = CIMultiDict(self._headers if body is None else self._json_headers)
+    def _special_body(
+        self, json: Any, upload: Upload | None, anonymous: bool
+    ) -> tuple[bytes | None, Mapping[str, str]]:
+        """The body and fixed headers of an upload (``multipart/form-data``) or of an anonymous call.
+
+        An anonymous call carries no ``Authorization`` (public charging: the session token in the
+        path is the credential).
+        """
+        base = self._anonymous_headers if anonymous else self._headers
+        if upload is None:
+            if json is None:
+                return None, base
+            return orjson.dumps(json), _frozen_headers({**base, "Content-Type": "application/json"})
+        body, content_type = encode_multipart(upload)
+        return body, _frozen_headers({**base, "Content-Type": content_type})
+
+    def _authorized(self, authorization: str, fixed: Mapping[str, str]) -> Mapping[str, str]:
+        headers = CIMultiDict(fixed)
         headers["Authorization"] = authorization
         return CIMultiDictProxy(headers)
 

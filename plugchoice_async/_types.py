@@ -10,7 +10,7 @@ import attrs
 
 from .exceptions import ConfigurationError
 
-__all__ = ["Auth", "Params", "Requester", "Timeout", "TokenFetcher", "Transport"]
+__all__ = ["Auth", "Params", "Requester", "Timeout", "TokenFetcher", "Upload"]
 
 Params = Mapping[str, str | int | float]
 
@@ -54,12 +54,32 @@ class Timeout:
         return cls(total=seconds, connect=min(seconds, 10.0), read=seconds)
 
 
+def _content_repr(content: bytes) -> str:
+    return f"<{len(content)} bytes>"
+
+
+@attrs.frozen(kw_only=True)
+class Upload:
+    """One file sent as ``multipart/form-data`` (the CSV imports).
+
+    The resource checks size and name before building it; the pipeline encodes it. Its repr shows
+    the content's length only.
+    """
+
+    field: str
+    filename: str
+    content: bytes = attrs.field(repr=_content_repr)
+    content_type: str = "text/csv"
+
+
 class Requester(Protocol):
     """What resources need from the client: one API call in, decoded JSON out.
 
     ``path`` is relative to the base URL (segments already percent-encoded) or an
     absolute URL on the same origin (pagination links). ``action`` marks a live
-    charger command (a 504 then means "outcome unknown"). Errors are raised as
+    charger command (a 504 then means "outcome unknown"). ``upload`` sends one file as
+    ``multipart/form-data`` instead of a JSON body. ``anonymous`` sends no credential (public
+    charging, where a session token in the path is the credential). Errors are raised as
     ``PlugchoiceError`` subclasses; retries and rate limiting happen inside (the
     client's request pipeline, over its ``Transport``).
     """
@@ -72,15 +92,12 @@ class Requester(Protocol):
         params: Params | None = None,
         json: Any = None,
         action: bool = False,
+        upload: Upload | None = None,
+        anonymous: bool = False,
     ) -> Any:
         """Send one call (with retries) and return its decoded JSON body (None when empty)."""
         ...
 
-
-#: The old name of ``Requester``, still imported by the resources. It is NOT the public
-#: ``plugchoice_async.Transport`` (the one-method HTTP seam in ``_transport``); to be removed once
-#: ``resources/`` and ``_pagination`` import ``Requester``.
-Transport = Requester
 
 #: Sends a form to the OAuth token endpoint and returns the decoded JSON answer (the pipeline provides it).
 TokenFetcher = Callable[[str, Mapping[str, str]], Awaitable[Any]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from .._converter import structure_response
-from .._types import Params, Transport
+from .._types import Params, Requester
 
 __all__ = ["Resource"]
 
@@ -15,7 +15,7 @@ T = TypeVar("T")
 class Resource:
     """A thin namespace over the transport (``client.chargers``, ``client.user``, ...)."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Requester) -> None:
         self._transport = transport
 
     async def _get(self, path: str, cls: type[T], *, params: Params | None = None) -> T:

@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 
 from .._converter import structure_response
 from .._pagination import AsyncPager
-from .._types import Transport
+from .._types import Requester
 from ..exceptions import BulkCommandTimeoutError, InvalidRequestError, PlugchoiceError
 from ..models._enums import (
     Location,
@@ -89,7 +89,7 @@ class Chargers(Resource):
 
     def __init__(
         self,
-        transport: Transport,
+        transport: Requester,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
 from .._pagination import AsyncPager, Page
-from .._types import Transport
+from .._types import Requester
 from ..exceptions import PlugchoiceError
 from ..models import Charger, TeamCharger
 from ..models.fleet import ChargerFailure, FleetCharger, FleetConnector, FleetSnapshot, SnapshotUpdate, StatusChange
@@ -129,7 +129,7 @@ class Fleet(Resource):
 
     def __init__(
         self,
-        transport: Transport,
+        transport: Requester,
         chargers: Chargers,
         teams: Teams,
         *,
