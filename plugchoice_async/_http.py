@@ -40,6 +40,7 @@ __all__ = [
     "parse_rate_limit_headers",
     "parse_request_id",
     "parse_retry_after",
+    "redact_path",
     "redact_url",
     "status_error",
     "unwrap",
@@ -61,6 +62,8 @@ _SECRET_PARAMS: Final = frozenset(
     {"token", "access_token", "refresh_token", "secret", "client_secret", "password", "api_key"}
 )
 _REDACTED: Final = "***"
+#: Paths whose next segment is a credential: public charging's session token.
+_SECRET_PATH_PREFIX: Final = "/public-charging/sessions/"
 _CASE_INSENSITIVE: Final = (CIMultiDict, CIMultiDictProxy)
 
 
@@ -81,12 +84,14 @@ def redact_url(url: str) -> str:
     ``https://user:pw@host/x?page=2&token=abc`` becomes ``https://***@host/x?page=2&token=***``:
     any user info goes, as does the value of every query parameter named ``token``, ``access_token``,
     ``refresh_token``, ``secret``, ``client_secret``, ``password`` or ``api_key`` (in any case).
+    A public-charging session token in the path goes too (``/public-charging/sessions/***/stop``).
     A URL (or a path) with nothing to hide is returned unchanged, character for character.
     """
     try:
         parts = urlsplit(url)
     except ValueError:  # an unbalanced "[" in the host: show nothing rather than risk a secret
         return "<unparsable URL>"
+    path = redact_path(parts.path)
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{_REDACTED}@{netloc.rpartition('@')[2]}"
@@ -98,9 +103,21 @@ def redact_url(url: str) -> str:
             if sep and value and unquote_plus(name).strip().lower() in _SECRET_PARAMS:
                 pairs[i] = f"{name}={_REDACTED}"
         query = "&".join(pairs)
-    if netloc == parts.netloc and query == parts.query:
+    if netloc == parts.netloc and query == parts.query and path == parts.path:
         return url
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    return urlunsplit(parts._replace(netloc=netloc, query=query, path=path))
+
+
+def redact_path(path: str) -> str:
+    """``path`` with the segment after ``/public-charging/sessions/`` (a session token) replaced by ``***``."""
+    at = path.find(_SECRET_PATH_PREFIX)
+    if at < 0:
+        return path
+    start = at + len(_SECRET_PATH_PREFIX)
+    end = path.find("/", start)
+    if start == len(path):
+        return path
+    return path[:start] + _REDACTED + ("" if end < 0 else path[end:])
 
 
 def parse_request_id(headers: Mapping[str, str]) -> str | None:

@@ -37,7 +37,15 @@ import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._http import _header, decode_json, parse_rate_limit_headers, parse_request_id, redact_url, status_error
+from ._http import (
+    _header,
+    decode_json,
+    parse_rate_limit_headers,
+    parse_request_id,
+    redact_path,
+    redact_url,
+    status_error,
+)
 from ._ratelimit import PauseTooLong, RateLimiter, Ticket
 from ._retry import RetryBudget, RetryPolicy, RetryRun, retry_cause
 from ._stats import ClientStats, RequestEvent
@@ -67,6 +75,10 @@ _NetworkError = TypeVar("_NetworkError", bound=APIConnectionError)
 # -- the seam -------------------------------------------------------------------------------------
 
 
+def _url_repr(url: URL) -> str:
+    return f"URL({redact_url(str(url))!r})"
+
+
 def _headers_repr(headers: Mapping[str, str]) -> str:
     return repr({k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in headers.items()})
 
@@ -90,7 +102,7 @@ class Request:
 
     Attributes:
         method: ``"GET"``, ``"POST"``, ...
-        url: the full URL (a ``yarl.URL``, percent-encoded, query included).
+        url: the full URL (a ``yarl.URL``, percent-encoded, query included); its repr hides secrets.
         headers: every header to send, ``Authorization`` included (from the client: a read-only,
             case-insensitive mapping). Its repr hides ``Authorization``; the body's repr shows only its length.
         body: the encoded body (JSON, or a form for the OAuth token endpoint), or None.
@@ -100,7 +112,7 @@ class Request:
     """
 
     method: str
-    url: URL
+    url: URL = attrs.field(repr=_url_repr)
     headers: Mapping[str, str] = attrs.field(repr=_headers_repr)
     body: bytes | None = attrs.field(default=None, repr=_body_repr)
     timeout: Timeout = attrs.field(factory=Timeout)
@@ -533,12 +545,12 @@ class Pipeline:
     def _shown_path(self, path: str) -> str:
         """The path as errors and logs show it; refuses absolute URLs outside the API's origin."""
         if path.startswith("/"):
-            return path.partition("?")[0]
+            return redact_path(path.partition("?")[0])
         if path.startswith(self._origin + "/"):
             shown = URL(path, encoded=True).raw_path
             if self._base_path and shown.startswith(self._base_path + "/"):
                 shown = shown[len(self._base_path) :]
-            return shown
+            return redact_path(shown)
         raise InvalidRequestError(f"refusing to send the token to a URL outside {self._origin}: {redact_url(path)!r}")
 
     def _url(self, target: str, params: Params | None) -> URL:
