@@ -21,7 +21,9 @@ How a value is read
       markers of ``models/_wire.py`` (to a type checker they are the plain type):
       ``Number`` (``total_kwh``: ``7`` or ``"7.00"``) -> float, else an error;
       ``Reading`` (meter and power values) -> float, other text (``"-"``) -> None;
-      ``JsonPayload``: an object/array or JSON text of one; ``MaybeTimestamp``: ``"-"`` -> None.
+      ``JsonPayload``: an object/array or JSON text of one; ``MaybeTimestamp``: ``"-"`` -> None;
+      ``ReadingText`` (``Meter.power_error``, read from the key of ``power``): the text sent
+      instead of a number, else None.
     * A type no JSON value can be (``Exception`` in the fleet reports) rejects every value.
 
 How an object is read
@@ -90,7 +92,9 @@ from .models import (
     GraphCurrentPoint,
     GraphVoltagePoint,
     LatestMeterValue,
+    Meter,
     MeterValue,
+    PowerManagement,
     PowerUsage,
     SampledValue,
     TeamCharger,
@@ -366,11 +370,23 @@ def _read_timestamp_or_dash(value: Any) -> datetime | None:
     return _read_datetime(value)
 
 
+def _read_reading_text(value: Any) -> str | None:
+    """``ReadingText``: the text a reading carries instead of a number; None for a number, null, "-" or blank."""
+    cls = value.__class__
+    if cls is str:
+        text = value.strip()
+        return None if text in ("", "-") or _parse_number_text(text) is not None else text
+    if cls is float or cls is int or value is None:
+        return None
+    raise WireValueError(f"expected a reading (a number or a string), got {_describe(value)}")
+
+
 _MARKER_RULES: Final[dict[Wire, _Rule]] = {
     Wire.NUMBER: _Rule("a number or a numeric string", _read_number),
     Wire.READING: _Rule("a reading (a number or a string)", _read_reading),
     Wire.JSON: _Rule("a JSON object, array or JSON text", _read_json_payload),
     Wire.TIMESTAMP_OR_DASH: _Rule('an ISO 8601 timestamp or "-"', _read_timestamp_or_dash),
+    Wire.READING_TEXT: _Rule("a reading (a number or a string)", _read_reading_text),
 }
 
 _RAW_TEXT_RULE: Final = _Rule("a string or a number", _read_raw_text)
@@ -507,11 +523,13 @@ _FIELD_RULES: Final[dict[type, dict[str, _FieldRule]]] = {
     GraphCurrentPoint: _UPPERCASE_PHASES,
     GraphVoltagePoint: _UPPERCASE_PHASES,
     TeamCharger: {"connectors": _FieldRule(enveloped=True)},
+    Meter: {"power_error": _FieldRule(wire="power")},
 }
 
 #: Answers the API passes through from the charger in OCPP camelCase: these classes, and
 #: every class inside them, are read with camelCased keys (``connector_id`` <- ``connectorId``).
-_OCPP_ANSWERS: Final = (LatestMeterValue, CompositeSchedule)
+#: ``PowerManagement`` is not OCPP, but its answer is camelCase all the way down too.
+_OCPP_ANSWERS: Final = (LatestMeterValue, CompositeSchedule, PowerManagement)
 
 
 def _camel(name: str) -> str:

@@ -37,6 +37,7 @@ import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ._endpoint_limits import EndpointGate, EndpointLimiters
 from ._http import (
     _header,
     decode_json,
@@ -407,6 +408,7 @@ class _Shared:
     budget: RetryBudget | None
     stats: ClientStats
     hooks: tuple[Callable[[RequestEvent], None], ...]
+    routes: EndpointLimiters | None = None
     closed: bool = False
 
 
@@ -430,6 +432,7 @@ class Pipeline:
         max_concurrency: int = 64,
         user_agent: str | None = None,
         limiter: RateLimiter | None = None,
+        endpoint_limits: EndpointLimiters | None = None,
         budget: RetryBudget | None = None,
         hooks: Iterable[Callable[[RequestEvent], None]] = (),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -461,6 +464,7 @@ class Pipeline:
             slots=_Slots(max_concurrency),
             max_concurrency=max_concurrency,
             limiter=limiter,
+            routes=endpoint_limits,
             budget=budget,
             stats=ClientStats(),
             hooks=tuple(hooks),
@@ -576,13 +580,66 @@ class Pipeline:
     ) -> Any:
         """Send one call, retried as the policy allows; return the decoded JSON body."""
         shown = self._shown_path(path)
+        shared = self._shared
+        routes = shared.routes
+        if routes is not None and (method != "GET" or path.startswith(routes.get_prefixes)):
+            gate = routes.gate(method, path, shared.limiter)
+            if gate is not None:
+                return await self._gated(gate, method, path, shown, params, json, action, upload, anonymous)
+        return await self._request(method, path, shown, params, json, action, upload, anonymous, shared.limiter)
+
+    async def _gated(
+        self,
+        gate: EndpointGate,
+        method: str,
+        path: str,
+        shown: str,
+        params: Params | None,
+        json: Any,
+        action: bool,
+        upload: Upload | None,
+        anonymous: bool,
+    ) -> Any:
+        """A call to a route with its own budget: waited for before the call takes a slot."""
+        waited_from = self._clock()
+        try:
+            await gate.reserve()
+        except PauseTooLong as exc:
+            url = redact_url(str(self._url(path, params)))
+            raise RateLimitError(
+                status=429,
+                method=method,
+                path=shown,
+                url=url,
+                message=f"not sent: {exc} for the {gate.limit.name} budget, longer than its max_pause",
+                retry_after=exc.retry_after,
+            ) from None
+        finally:
+            self._shared.stats.limiter_wait += self._clock() - waited_from
+        try:
+            return await self._request(method, path, shown, params, json, action, upload, anonymous, gate)
+        finally:
+            gate.abandon()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        shown: str,
+        params: Params | None,
+        json: Any,
+        action: bool,
+        upload: Upload | None,
+        anonymous: bool,
+        limiter: RateLimiter | None,
+    ) -> Any:
         auth = self._auth
         slots = self._shared.slots
         if upload is not None or anonymous:
             body, fixed = self._special_body(json, upload, anonymous)
             if anonymous or auth is None:
                 await slots.acquire()
-                return await self._send(method, path, shown, params, body, action, fixed)
+                return await self._send(method, path, shown, params, body, action, fixed, limiter)
         else:
             body = orjson.dumps(json) if json is not None else None
             fixed = self._headers if body is None else self._json_headers
@@ -591,17 +648,17 @@ class Pipeline:
             # garbage collector to walk instead of 22.4 (5,000 queued chargers.get).
             if auth is None:  # a static token: it is in the fixed headers already
                 await slots.acquire()
-                return await self._send(method, path, shown, params, body, action, fixed)
+                return await self._send(method, path, shown, params, body, action, fixed, limiter)
         used = await auth.authorization(self._fetch_token, self._token_url)
         try:
             await slots.acquire()
-            return await self._send(method, path, shown, params, body, action, self._authorized(used, fixed))
+            return await self._send(method, path, shown, params, body, action, self._authorized(used, fixed), limiter)
         except AuthenticationError:
             # Refused before anything ran (auth middleware): safe to send once more with a new token.
             await auth.refresh_after_401(used, self._fetch_token, self._token_url)
             used = await auth.authorization(self._fetch_token, self._token_url)
             await slots.acquire()
-            return await self._send(method, path, shown, params, body, action, self._authorized(used, fixed))
+            return await self._send(method, path, shown, params, body, action, self._authorized(used, fixed), limiter)
 
     def _special_body(
         self, json: Any, upload: Upload | None, anonymous: bool
@@ -633,6 +690,7 @@ class Pipeline:
         body: bytes | None,
         action: bool,
         headers: Mapping[str, str],
+        limiter: RateLimiter | None,
     ) -> Any:
         """The first attempt (its slot taken by our caller), then tenacity, which decides on and drives retries."""
         budget = self._shared.budget
@@ -640,7 +698,7 @@ class Pipeline:
         # ~90 us, about half of a whole request's CPU (~190 us/request in bench_bulk), so it is
         # entered only after a failure, and given that failure as its attempt 1.
         try:
-            result = await self._attempt(method, target, shown, params, body, action, headers, 1)
+            result = await self._attempt(method, target, shown, params, body, action, headers, limiter, 1)
         except PlugchoiceError as exc:
             first: PlugchoiceError | None = exc
         else:
@@ -655,7 +713,7 @@ class Pipeline:
             budget=budget,
             sleep=self._sleep,
             on_retry=self._count_retry,
-            retry_429=self._shared.limiter is None,  # with a limiter, it re-queued the 429 as often as it will
+            retry_429=limiter is None,  # with a limiter, it re-queued the 429 as often as it will
         )
         number = 1
 
@@ -666,7 +724,7 @@ class Pipeline:
                 raise failure
             number += 1
             await self._shared.slots.acquire()
-            return await self._attempt(method, target, shown, params, body, action, headers, number)
+            return await self._attempt(method, target, shown, params, body, action, headers, limiter, number)
 
         result = await run.retrying()(attempt)
         if budget is not None:
@@ -702,13 +760,13 @@ class Pipeline:
         body: bytes | None,
         action: bool,
         headers: Mapping[str, str],
+        limiter: RateLimiter | None,
         number: int,
     ) -> Any:
         """One attempt, called with a slot taken (given back here): the limiter, the transport (again
         after a 429 the limiter re-queues); then, the slot given back, the decoding."""
         shared = self._shared
         stats = shared.stats
-        limiter = shared.limiter
         slots = shared.slots
         try:
             if shared.closed:
@@ -832,8 +890,8 @@ class Pipeline:
             path=request.path,
             status=status,
             content_type=content_type,
-            url=str(request.url),
-            request_id=parse_request_id(headers),
+            url=request.url,
+            headers=headers,
         )
 
     # -- OAuth token endpoint -------------------------------------------------

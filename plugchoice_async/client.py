@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 from yarl import URL
 
+from ._endpoint_limits import DEFAULT_ENDPOINT_LIMITS, EndpointLimit, EndpointLimiters
 from ._http import redact_url
 from ._ratelimit import LocalRateLimiter, RateLimit, RateLimiter
 from ._redis_limiter import RedisRateLimiter
@@ -24,12 +25,12 @@ from ._transport import AiohttpTransport, Pipeline, Transport
 from ._types import Auth, Timeout
 from .auth import OAuthClientCredentials, OAuthRefreshToken
 from .exceptions import ConfigurationError
-from .resources import Chargers, Fleet, Sites, Teams, Users
+from .resources import Chargers, Fleet, Meters, PublicCharging, Sites, Teams, Users
 
 if TYPE_CHECKING:  # only the transport imports aiohttp at run time
     import aiohttp
 
-__all__ = ["DEFAULT_BASE_URL", "PlugchoiceClient"]
+__all__ = ["DEFAULT_BASE_URL", "PlugchoiceClient", "PublicChargingClient"]
 
 DEFAULT_BASE_URL: Final = "https://app.plugchoice.com/api/v3"
 DEFAULT_MAX_RETRIES: Final = 3
@@ -140,6 +141,51 @@ def _check_callable(value: object, name: str) -> None:
         raise ConfigurationError(f"{name} must be callable, got {value!r}")
 
 
+def _endpoint_limiters(
+    limits: object, sleep: Callable[[float], Awaitable[None]], clock: Callable[[], float]
+) -> EndpointLimiters | None:
+    """The per-endpoint budgets (None: off); anything but EndpointLimits raises ``ConfigurationError``."""
+    if limits is None:
+        return None
+    if isinstance(limits, str | bytes) or not isinstance(limits, Iterable):
+        raise ConfigurationError(f"endpoint_limits must be EndpointLimit objects or None, got {limits!r}")
+    return EndpointLimiters(limits, sleep=sleep, clock=clock)
+
+
+def _check_user_agent(user_agent: object) -> None:
+    if user_agent is not None and (not isinstance(user_agent, str) or not _header_safe(user_agent)):
+        raise ConfigurationError(f"user_agent must be printable ASCII text, got {user_agent!r}")
+
+
+def _transport_for(
+    transport: Transport | None,
+    session: aiohttp.ClientSession | None,
+    trace_configs: Iterable[aiohttp.TraceConfig],
+    max_concurrency: int,
+) -> tuple[Transport, Callable[[], Awaitable[None]] | None, int]:
+    """The transport to send with, how to close it (None: not ours), and the concurrency it can carry."""
+    close_transport: Callable[[], Awaitable[None]] | None = None
+    if transport is None:
+        default = AiohttpTransport(session=session, pool_size=max_concurrency, trace_configs=trace_configs)
+        transport, close_transport = default, default.aclose
+    elif session is not None or tuple(trace_configs):
+        raise ConfigurationError(
+            "session and trace_configs configure the default transport: give them to "
+            "AiohttpTransport(...) and pass that as transport=, or leave transport out"
+        )
+    elif not isinstance(transport, Transport):
+        raise ConfigurationError(
+            f"transport must have an async handle_async_request(request) method, got {transport!r}"
+        )
+    if isinstance(transport, AiohttpTransport):
+        # More in flight than the pool holds would queue inside aiohttp, where waiting
+        # counts against the timeout: bound ourselves to the pool.
+        pool = transport.pool_size
+        if pool is not None and pool < max_concurrency:
+            max_concurrency = pool
+    return transport, close_transport, max_concurrency
+
+
 def _retry_policy(retry: object, max_retries: object, base: RetryPolicy) -> RetryPolicy | None:
     """The policy ``retry=`` / ``max_retries=`` ask for (None: neither given)."""
     if retry is not None and max_retries is not None:
@@ -184,12 +230,17 @@ class PlugchoiceClient:
             60 s, adapted to the server's headers and 429s), a ``RateLimiter`` such as
             ``RedisRateLimiter`` to share one budget between processes, or None to turn it off.
             The client's ``aclose`` also closes the limiter (a limiter may be used again).
+        endpoint_limits: the routes with budgets of their own (``EndpointLimit``s; default
+            ``DEFAULT_ENDPOINT_LIMITS``: setup once per 60 s per charger, invitations and the
+            Chargee meter 5 a minute, public charging 3 starts, 30 reads and 10 changes a
+            minute). Each is paced apart, waited for before the call takes a slot, so it never
+            slows the rest; None turns them off.
         retry_budget: the client-wide ``RetryBudget`` (default: ``RetryBudget()``); None turns it off.
         trace_configs: aiohttp ``TraceConfig``s for the session the client creates.
         hooks: callables told of every attempt (``RequestEvent``), for metrics.
         sleep: every wait of the client (retry backoff, ``watch`` intervals, bulk-command
-            polling) goes through it; replace it in tests (default ``asyncio.sleep``). The rate
-            limiter has its own (``LocalRateLimiter(sleep=..., clock=...)``).
+            polling, per-endpoint budgets) goes through it; replace it in tests (default
+            ``asyncio.sleep``). The rate limiter has its own (``LocalRateLimiter(sleep=..., clock=...)``).
         clock: a monotonic clock in seconds, for the times measured (default ``time.monotonic``).
 
     Any argument of the wrong type or value raises ``ConfigurationError`` here, never later. With
@@ -211,6 +262,7 @@ class PlugchoiceClient:
         max_concurrency: int = 64,
         user_agent: str | None = None,
         rate_limit: RateLimit | RateLimiter | None = _DEFAULT_RATE_LIMIT,
+        endpoint_limits: Iterable[EndpointLimit] | None = DEFAULT_ENDPOINT_LIMITS,
         retry_budget: RetryBudget | Literal[_Default.DEFAULT] | None = _DEFAULT,
         trace_configs: Iterable[aiohttp.TraceConfig] = (),
         hooks: Iterable[Callable[[RequestEvent], None]] = (),
@@ -230,8 +282,7 @@ class PlugchoiceClient:
         token_url = getattr(auth, "token_url", None)
         if token_url is not None:
             _check_url(token_url, "token_url")
-        if user_agent is not None and (not isinstance(user_agent, str) or not _header_safe(user_agent)):
-            raise ConfigurationError(f"user_agent must be printable ASCII text, got {user_agent!r}")
+        _check_user_agent(user_agent)
         policy = _retry_policy(retry, max_retries, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
         timeouts = Timeout.of(timeout)
         max_concurrency = _check_count(max_concurrency, "max_concurrency", 1)
@@ -253,29 +304,12 @@ class PlugchoiceClient:
             raise ConfigurationError(
                 f"rate_limit must be a RateLimit, a RateLimiter (such as RedisRateLimiter) or None, got {rate_limit!r}"
             )
+        routes = _endpoint_limiters(endpoint_limits, sleep, clock)
         budget = RetryBudget() if retry_budget is _DEFAULT else retry_budget
         if budget is not None and not isinstance(budget, RetryBudget):
             raise ConfigurationError(f"retry_budget must be a RetryBudget or None, got {budget!r}")
 
-        close_transport: Callable[[], Awaitable[None]] | None = None
-        if transport is None:
-            default = AiohttpTransport(session=session, pool_size=max_concurrency, trace_configs=trace_configs)
-            transport, close_transport = default, default.aclose
-        elif session is not None or tuple(trace_configs):
-            raise ConfigurationError(
-                "session and trace_configs configure the default transport: give them to "
-                "AiohttpTransport(...) and pass that as transport=, or leave transport out"
-            )
-        elif not isinstance(transport, Transport):
-            raise ConfigurationError(
-                f"transport must have an async handle_async_request(request) method, got {transport!r}"
-            )
-        if isinstance(transport, AiohttpTransport):
-            # More in flight than the pool holds would queue inside aiohttp, where waiting
-            # counts against the timeout: bound ourselves to the pool.
-            pool = transport.pool_size
-            if pool is not None and pool < max_concurrency:
-                max_concurrency = pool
+        transport, close_transport, max_concurrency = _transport_for(transport, session, trace_configs, max_concurrency)
         pipeline = Pipeline(
             transport=transport,
             close_transport=close_transport,
@@ -288,6 +322,7 @@ class PlugchoiceClient:
             max_concurrency=max_concurrency,
             user_agent=user_agent,
             limiter=limiter,
+            endpoint_limits=routes,
             budget=budget,
             hooks=hooks,
             sleep=sleep,
@@ -305,8 +340,12 @@ class PlugchoiceClient:
         """The authenticated user: ``get``."""
         self.sites: Sites = Sites(pipeline)
         """Sites (locations): chargers, connectors, transactions, cards, group meters."""
+        self.public_charging: PublicCharging = PublicCharging(pipeline)
+        """Public charging (sent without the token): a charger's public page, a paying driver's session."""
         self.teams: Teams = Teams(pipeline)
         """Teams: their chargers, sites and transactions."""
+        self.meters: Meters = Meters(pipeline)
+        """External meters: ``chargee`` (a Chargee meter by its ID or serial number)."""
         self.fleet: Fleet = Fleet(pipeline, self.chargers, self.teams, sleep=sleep)
         """The whole fleet's status from the listings: ``snapshot`` and ``watch`` (about N / 100 requests)."""
 
@@ -383,3 +422,90 @@ class PlugchoiceClient:
 
     def __repr__(self) -> str:
         return f"<PlugchoiceClient base_url={self.base_url!r}>"
+
+
+class PublicChargingClient(PublicCharging):
+    """Public charging for apps without an API token (a payment page, a kiosk).
+
+    ::
+
+        async with PublicChargingClient() as public:
+            charger = await public.get_charger("AB12CD")
+            started = await public.start_session(code="AB12CD", connector_id=1)
+
+    The methods are those of ``PlugchoiceClient.public_charging``; no ``Authorization`` is
+    ever sent (the session token is the credential). ``base_url``, ``transport``, ``session``,
+    ``timeout``, ``retry``/``max_retries``, ``max_concurrency``, ``user_agent``, ``hooks``,
+    ``sleep`` and ``clock`` mean what they mean for ``PlugchoiceClient``; ``endpoint_limits``
+    (default ``DEFAULT_ENDPOINT_LIMITS``) paces the public-charging calls under the server's
+    per-IP limits. A bad argument raises ``ConfigurationError`` here.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        transport: Transport | None = None,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float | Timeout = _DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
+        max_concurrency: int = 16,
+        user_agent: str | None = None,
+        endpoint_limits: Iterable[EndpointLimit] | None = DEFAULT_ENDPOINT_LIMITS,
+        hooks: Iterable[Callable[[RequestEvent], None]] = (),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        resolved_url = _check_url(base_url, "base_url")
+        _check_user_agent(user_agent)
+        policy = _retry_policy(retry, max_retries, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
+        hooks = tuple(hooks)
+        for hook in (*hooks, sleep, clock):
+            _check_callable(hook, "every hook, sleep and clock")
+        transport, close_transport, max_concurrency = _transport_for(
+            transport, session, (), _check_count(max_concurrency, "max_concurrency", 1)
+        )
+        self._pipeline = Pipeline(
+            transport=transport,
+            close_transport=close_transport,
+            base_url=resolved_url,
+            timeout=Timeout.of(timeout),
+            retry=policy,
+            max_concurrency=max_concurrency,
+            user_agent=user_agent,
+            endpoint_limits=_endpoint_limiters(endpoint_limits, sleep, clock),
+            budget=RetryBudget(),
+            hooks=hooks,
+            sleep=sleep,
+            clock=clock,
+        )
+        super().__init__(self._pipeline)
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL."""
+        return self._pipeline.base_url
+
+    @property
+    def stats(self) -> ClientStats:
+        """Request counters: requests, retries by cause, 429s, peak in flight."""
+        return self._pipeline.stats
+
+    async def aclose(self) -> None:
+        """Close the transport the client created (a session or transport passed in stays open). Idempotent."""
+        await self._pipeline.aclose()
+
+    async def __aenter__(self) -> PublicChargingClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<PublicChargingClient base_url={self.base_url!r}>"

@@ -234,8 +234,8 @@ async def test_unknown_charger_is_404(emu: PlugchoiceEmulator, session: aiohttp.
 async def test_get_user(emu: PlugchoiceEmulator, session: aiohttp.ClientSession) -> None:
     status, body = await get_json(session, f"{emu.base_url}/user")
     assert status == 200
-    assert list(body["data"]) == ["uuid", "id", "name", "email", "avatar", "created_at", "updated_at"]
-    assert body["data"] == emu.user
+    assert list(body) == ["uuid", "id", "name", "email", "avatar", "created_at", "updated_at"]  # bare by default
+    assert body == emu.user
 
 
 async def test_unknown_route_is_404_and_wrong_method_is_405(

@@ -74,6 +74,7 @@ def test_charger_volttime_values() -> None:
     assert connector.status is ChargePointStatus.FAULTED
     assert connector.status == "Faulted"  # type: ignore[comparison-overlap]
     assert connector.error is ChargePointErrorCode.NO_ERROR
+    assert charger.licenses is not None and charger.permissions is not None
     assert charger.licenses.smart is False and charger.permissions.full is False
 
 
@@ -126,21 +127,21 @@ def test_millisecond_and_offset_timestamps() -> None:
     data["data"]["created_at"] = "2026-01-10T01:14:32.628Z"
     data["data"]["updated_at"] = "2026-01-10T03:14:32+02:00"
     charger = _converter.structure(data, Charger)
-    assert charger.created_at.microsecond == 628000
+    assert charger.created_at is not None and charger.created_at.microsecond == 628000
     assert charger.updated_at == datetime(2026, 1, 10, 1, 14, 32, tzinfo=UTC)
 
 
 def test_shape_error_names_the_field_path() -> None:
     data = copy.deepcopy(load_fixture("chargers.get.volttime.json"))
     data["data"]["connectors"][0]["created_at"] = 12
-    del data["data"]["licenses"]["pro"]
+    del data["data"]["uuid"]  # identity fields are required (absent optional ones are None)
     with pytest.raises(_converter.StructureError) as info:
         _converter.structure(data, Charger)
     text = str(info.value)
     # Paths start at the body as received: the envelope is part of them.
-    assert "expected an ISO 8601 timestamp, got an integer (12) @ $.data.connectors[0].created_at" in text
-    assert "required key missing @ $.data.licenses.pro" in text
-    with pytest.raises(_converter.StructureError, match=r"@ \$\.licenses\.pro"):
+    assert "expected an ISO 8601 timestamp or null, got an integer (12) @ $.data.connectors[0].created_at" in text
+    assert "required key missing @ $.data.uuid" in text
+    with pytest.raises(_converter.StructureError, match=r"@ \$\.uuid"):
         _converter.structure(data["data"], Charger)  # no envelope, no ".data"
 
 
@@ -161,7 +162,7 @@ def test_models_are_frozen() -> None:
 def test_user_volttime() -> None:
     user = _converter.structure(load_fixture("user.get.volttime.json"), User)
     assert user.name == "Morgan Hirthe"
-    assert user.created_at.tzinfo is not None
+    assert user.created_at is not None and user.created_at.tzinfo is not None
     assert user.intercom is not None and "hmac_web" in user.intercom
 
 
@@ -172,7 +173,7 @@ def test_list_shape_error_names_item_and_field() -> None:
         _converter.structure_response([{"id": 1}], tuple[Transaction, ...], method="GET", path="/x")
     text = str(info.value)
     assert "does not fit tuple[Transaction, ...]" in text
-    assert "$[0].charger_id" in text
+    assert "required key missing @ $[0].started_at" in text
 
 
 # --- Strict JSON types: a scalar of the wrong type is named, never coerced ------------------------
@@ -193,10 +194,10 @@ def _charger_with(mutate: Any) -> dict[str, Any]:
         (lambda d: d.update(id=True), "expected an integer, got a boolean (true) @ $.data.id"),
         (lambda d: d.update(identity={"evil": 1}), "expected a string, got an object @ $.data.identity"),
         (lambda d: d.update(identity=7), "expected a string, got an integer (7) @ $.data.identity"),
-        (lambda d: d.update(blocked="false"), "expected a boolean, got a string ('false') @ $.data.blocked"),
-        (lambda d: d.update(blocked="0"), "expected a boolean, got a string ('0') @ $.data.blocked"),
-        (lambda d: d.update(blocked=[]), "expected a boolean, got an array @ $.data.blocked"),
-        (lambda d: d.update(blocked=0), "expected a boolean, got an integer (0) @ $.data.blocked"),
+        (lambda d: d.update(blocked="false"), "expected a boolean or null, got a string ('false') @ $.data.blocked"),
+        (lambda d: d.update(blocked="0"), "expected a boolean or null, got a string ('0') @ $.data.blocked"),
+        (lambda d: d.update(blocked=[]), "expected a boolean or null, got an array @ $.data.blocked"),
+        (lambda d: d.update(blocked=0), "expected a boolean or null, got an integer (0) @ $.data.blocked"),
         (lambda d: d.update(max_current="16"), "expected a number or null, got a string ('16') @ $.data.max_current"),
         (
             lambda d: d.update(max_current=False),
@@ -204,16 +205,19 @@ def _charger_with(mutate: Any) -> dict[str, Any]:
         ),
         (lambda d: d.update(reference=5), "expected a string or null, got an integer (5) @ $.data.reference"),
         (lambda d: d.update(status=5), "expected a string or null, got an integer (5) @ $.data.status"),
-        (lambda d: d.update(connection_status=None), "expected a string, got null @ $.data.connection_status"),
+        (
+            lambda d: d.update(connection_status=5),
+            "expected a string or null, got an integer (5) @ $.data.connection_status",
+        ),
         (
             lambda d: d.update(created_at="yesterday"),
-            "ISO 8601 timestamp, got a string ('yesterday') @ $.data.created_at",
+            "ISO 8601 timestamp or null, got a string ('yesterday') @ $.data.created_at",
         ),
         (lambda d: d.update(connectors=None), "got null @ $.data.connectors"),
         (lambda d: d.update(connectors="x"), "got a string ('x') @ $.data.connectors"),
         (
             lambda d: d.update(licenses="yes"),
-            "expected a JSON object (ChargerLicenses), got a string ('yes') @ $.data.licenses",
+            "expected a JSON object (ChargerLicenses) or null, got a string ('yes') @ $.data.licenses",
         ),
         (lambda d: d["connectors"][0].update(id=12.9), "got a number (12.9) @ $.data.connectors[0].id"),
         (lambda d: d["connectors"].append(None), "expected a JSON object (Connector), got null @ $.data.connectors[1]"),
@@ -240,7 +244,7 @@ def test_numbers_fit_float_fields_and_naive_timestamps_are_utc() -> None:
 
 def test_every_misfit_is_named_in_one_message() -> None:
     def break_three(d: dict[str, Any]) -> None:
-        d.update(id="1", blocked=None)
+        d.update(id="1", blocked="no")
         del d["uuid"]
 
     with pytest.raises(_converter.StructureError) as info:
@@ -248,7 +252,7 @@ def test_every_misfit_is_named_in_one_message() -> None:
     assert str(info.value).split("; ") == [
         "required key missing @ $.data.uuid",
         "expected an integer, got a string ('1') @ $.data.id",
-        "expected a boolean, got null @ $.data.blocked",
+        "expected a boolean or null, got a string ('no') @ $.data.blocked",
     ]
 
 

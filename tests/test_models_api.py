@@ -22,6 +22,8 @@ from plugchoice_async.models import (
     ChargePointErrorCode,
     ChargePointStatus,
     Charger,
+    ChargerImportResult,
+    ChargerReassignResult,
     ChargerSetupResult,
     ChargerSummary,
     ChargingProfile,
@@ -37,6 +39,7 @@ from plugchoice_async.models import (
     DayAheadPricingStrategy,
     GroupMeter,
     LatestMeterValue,
+    LicensePaymentIntent,
     LockSetting,
     LogDestination,
     LogStatus,
@@ -48,17 +51,22 @@ from plugchoice_async.models import (
     OcppLog,
     Phase,
     PlugAndChargeSetting,
+    PowerManagement,
     PowerType,
     PowerUsage,
     PublicChargingSetting,
     ReadingContext,
     RecurrencyKind,
     Site,
+    SiteAccessMessage,
     SiteCard,
     SiteCharger,
     SiteChargerConnector,
     SiteConnector,
     SiteGroup,
+    SiteInviteAccepted,
+    SiteInviteResult,
+    SiteJoinResult,
     SmartChargingMode,
     SmartChargingSettings,
     SocketLockSetting,
@@ -79,21 +87,33 @@ from tests.conftest import FIXTURES, load_fixture
 # are the items of the (paginated or bare) list under "data".
 VOLTTIME: list[tuple[str, type[Any], bool]] = [
     ("actions.charge-limit.volttime.json", ActionResult, False),
+    ("chargers.create.volttime.json", ChargerSummary, False),
     ("chargers.get.volttime.json", Charger, False),
     ("chargers.update.volttime.json", ChargerSummary, False),
     ("connectors.power-usage.volttime.json", PowerUsage, False),
     ("connectors.update.volttime.json", Connector, False),
+    ("licenses.payment-intent.volttime.json", LicensePaymentIntent, False),
     ("meters.chargee.volttime.json", Meter, False),
     ("metervalues.list.volttime-2026.json", MeterValue, True),
     ("metervalues.list.volttime.json", MeterValue, True),
     ("site-cards.import.volttime.json", CardImportResult, False),
     ("site-chargers.attach.volttime.json", Charger, False),
+    ("site-groups.reassign.volttime.json", SiteGroup, False),
+    ("site-invitations.accept.volttime.json", SiteInviteAccepted, False),
+    ("site-invitations.invite.volttime.json", SiteInviteResult, False),
+    ("site-invitations.join.volttime.json", SiteJoinResult, False),
+    ("site-teams.asset-access.volttime.json", SiteAccessMessage, False),
+    ("site-teams.get.volttime.json", Team, False),
+    ("site-teams.grant-sensitive-data.volttime.json", SiteAccessMessage, False),
     ("site-teams.list.volttime.json", Team, True),
+    ("site-teams.request-sensitive-data.volttime.json", SiteAccessMessage, False),
     ("sites.create.volttime.json", Site, False),
     ("sites.list.volttime.json", Site, True),
     ("sites.smart-charging-update.volttime.json", SmartChargingSettings, False),
+    ("team-chargers.import.volttime.json", ChargerImportResult, False),
     ("team-chargers.list.volttime.json", TeamCharger, True),
     ("team-sites.list.volttime.json", Site, True),
+    ("teams.create.volttime.json", Team, False),
     ("teams.list.volttime.json", Team, True),
     ("transactions.graph.volttime.json", TransactionGraph, False),
     ("transactions.list-site.volttime-2025.json", Transaction, True),
@@ -119,6 +139,7 @@ DOCS: list[tuple[str, type[Any], bool]] = [
     ("actions.restart.docs.json", ActionResult, False),
     ("actions.start.docs.json", ActionResult, False),
     ("actions.stop.docs.json", ActionResult, False),
+    ("chargers.create.docs.json", ChargerSummary, False),
     ("chargers.get.docs.json", Charger, False),
     ("chargers.list.docs.json", Charger, False),
     ("chargers.setup.docs.json", ChargerSetupResult, False),
@@ -138,15 +159,29 @@ DOCS: list[tuple[str, type[Any], bool]] = [
     ("site-cards.create.docs.json", SiteCard, False),
     ("site-cards.import.docs.json", CardImportResult, False),
     ("site-cards.update.docs.json", SiteCard, False),
+    ("site-chargers.attach.docs.json", Charger, False),
     ("site-chargers.list.docs.json", SiteCharger, False),
+    ("site-chargers.move.docs.json", Charger, False),
+    ("site-chargers.reassign.docs.json", ChargerReassignResult, False),
     ("site-connectors.list.docs.json", SiteConnector, False),
     ("site-groups.list.docs.json", SiteGroup, False),
     ("site-groups.meter.docs.json", GroupMeter, False),
+    ("site-invitations.accept.docs.json", SiteInviteAccepted, False),
+    ("site-invitations.invite.docs.json", SiteInviteResult, False),
+    ("site-invitations.join.docs.json", SiteJoinResult, False),
+    ("site-teams.asset-access.docs.json", SiteAccessMessage, False),
+    ("site-teams.grant-sensitive-data.docs.json", SiteAccessMessage, False),
     ("site-teams.list.docs.json", Team, False),
+    ("site-teams.request-sensitive-data.docs.json", SiteAccessMessage, False),
+    ("site-teams.transfer-ownership.docs.json", SiteAccessMessage, False),
     ("sites.create.docs.json", Site, False),
     ("sites.get.docs.json", Site, False),
     ("sites.list.docs.json", Site, False),
+    ("sites.power-management.docs.json", PowerManagement, False),
+    ("sites.smart-charging-update.docs.json", SmartChargingSettings, False),
     ("sites.smart-charging.docs.json", SmartChargingSettings, False),
+    ("sites.update.docs.json", Site, False),
+    ("team-chargers.import.docs.json", ChargerImportResult, False),
     ("team-chargers.list.docs.json", TeamCharger, True),
     ("teams.create.docs.json", Team, False),
     ("transactions.graph.docs.json", TransactionGraph, False),
@@ -157,16 +192,21 @@ DOCS: list[tuple[str, type[Any], bool]] = [
 ]
 
 DOCS_NOT_MODELLED = {
-    "public-charging.get-charger.docs.json": "public (unauthenticated) charging API: out of the SDK's scope for now",
-    "public-charging.stop-session.docs.json": "public (unauthenticated) charging API: out of the SDK's scope for now",
-    "sites.power-management.docs.json": "a recursive camelCase group tree; chargers/realTimeData/meterData shown as {}",
+    # Public charging answers are enveloped ({"data": ...}, beside session_token and payment): their keys are
+    # checked, and each part read, in tests/test_public_charging.py.
+    "public-charging.cancel-session.docs.json": "enveloped: see tests/test_public_charging.py",
+    "public-charging.confirm-payment.docs.json": "enveloped: see tests/test_public_charging.py",
+    "public-charging.get-charger.docs.json": "enveloped: see tests/test_public_charging.py",
+    "public-charging.get-session.docs.json": "enveloped: see tests/test_public_charging.py",
+    "public-charging.start-session.docs.json": "enveloped: see tests/test_public_charging.py",
+    "public-charging.stop-session.docs.json": "enveloped: see tests/test_public_charging.py",
 }
 
 # Page-level keys the docs print inside the one item they show.
 PAGE_KEYS = {"logs.list.docs.json": {"filter_options"}}
 
 # The OCPP answers: camelCase on the wire, all the way down.
-OCPP_ROOTS = (LatestMeterValue, CompositeSchedule)
+OCPP_ROOTS = (LatestMeterValue, CompositeSchedule, PowerManagement)  # PowerManagement: camelCase, not OCPP
 
 TS = "2026-01-10T01:14:32.000000Z"
 
@@ -645,12 +685,11 @@ def test_site_charger_unknown_statuses_are_kept_and_connectors_may_be_absent() -
 
 
 def test_site_charger_is_neither_a_charger_nor_a_summary() -> None:
-    """The list item lacks permissions and the connectors' timestamps (Charger); ChargerSummary drops connectors."""
+    """The list item lacks permissions and the connectors' timestamps (Charger reads them as None); ChargerSummary
+    drops connectors."""
     data = _site_charger_item()
-    with pytest.raises(_converter.StructureError, match="permissions"):
-        _converter.structure(data, Charger)
-    with pytest.raises(_converter.StructureError, match="created_at"):
-        _converter.structure(data | {"permissions": {"basic": True, "sensitive": False, "full": False}}, Charger)
+    charger = _converter.structure(data, Charger)  # absent optional fields are None (the leniency rule)
+    assert charger.permissions is None and all(c.created_at is None for c in charger.connectors)
     with pytest.raises(_converter.StructureError, match="connectors"):
         _converter.structure_strict(data, ChargerSummary)
 
@@ -861,12 +900,11 @@ def test_settings_shapes() -> None:
 
 
 def test_charger_summary_is_not_a_full_charger() -> None:
-    """PUT /chargers answers a shorter document: the full Charger model would reject it."""
+    """PUT /chargers answers a shorter document: the full Charger model reads it with its fields None."""
     data = load_fixture("chargers.update.volttime.json")
-    with pytest.raises(_converter.StructureError, match="setup_pending"):
-        _converter.structure(data, Charger)
+    assert _converter.structure(data, Charger).setup_pending is None
     summary = _converter.structure_strict(data, ChargerSummary)
-    assert summary.permissions is None and summary.licenses.smart is False
+    assert summary.permissions is None and summary.licenses is not None and summary.licenses.smart is False
 
 
 # --- The models package -------------------------------------------------------------------------------

@@ -55,9 +55,12 @@ EXPECTED = {
     "RateLimiterUnavailableError",
     "PermissionDeniedError",
     "PlugchoiceClient",
+    "PublicChargingClient",
     "PlugchoiceError",
     "PowerType",
     "RateLimit",
+    "EndpointLimit",
+    "DEFAULT_ENDPOINT_LIMITS",
     "RateLimitError",
     "RateLimiter",
     "Request",
@@ -78,7 +81,8 @@ EXPECTED = {
 def test_all_is_exactly_the_public_names() -> None:
     # the SDK's own names, plus every model (all of models.__all__ is re-exported)
     assert set(plugchoice_async.__all__) == EXPECTED | set(models.__all__)
-    assert plugchoice_async.__all__ == sorted(plugchoice_async.__all__, key=lambda n: (n != "DEFAULT_BASE_URL", n))
+    # isort-style, as ruff's RUF022 keeps it: constants first, then classes and functions
+    assert plugchoice_async.__all__ == sorted(plugchoice_async.__all__, key=lambda n: (not n.isupper(), n))
     public = {n for n in dir(plugchoice_async) if not n.startswith("_")} - {
         "auth",
         "client",

@@ -364,7 +364,8 @@ async def test_live_readings_of_a_charging_connector(emulator: PlugchoiceEmulato
     assert latest.connector_id == 1
     [sample] = latest.meter_value
     register = next(s for s in sample.sampled_value if s.measurand == Measurand.ENERGY_ACTIVE_IMPORT_REGISTER)
-    assert session is not None and register.value is not None and register.value >= session.meter_start
+    assert session is not None and session.meter_start is not None and register.value is not None
+    assert register.value >= session.meter_start
 
 
 async def test_connector_that_does_not_exist_is_not_found(emulator: PlugchoiceEmulator) -> None:

@@ -74,6 +74,7 @@ MARKER_DOCS: dict[Wire, st.SearchStrategy[Any]] = {
     | st.lists(json_scalars, max_size=3)
     | st.just('{"connectorId": 1, "idTag": "ABC"}'),
     Wire.TIMESTAMP_OR_DASH: st.none() | st.just("-") | timestamps,
+    Wire.READING_TEXT: st.none() | numbers | finite.map(str) | st.sampled_from(["-", " ", "Meter unreachable."]),
 }
 
 SCALAR_DOCS: dict[Any, st.SearchStrategy[Any]] = {

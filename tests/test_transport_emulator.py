@@ -65,7 +65,7 @@ async def test_user(emulator: PlugchoiceEmulator) -> None:
     async with make_client(emulator.base_url) as client:
         user = await client.user.get()
     assert user.email
-    assert user.created_at.tzinfo is not None
+    assert user.created_at is not None and user.created_at.tzinfo is not None
 
 
 async def test_wrong_token_is_authentication_error(emulator: PlugchoiceEmulator) -> None:

@@ -4,6 +4,36 @@ One module per family: ``chargers``, ``users``, ``sites``, ``teams``, ``transact
 ``metering``, ``logs``, ``actions`` (answers and the charging-profile request bodies), ``bulk``,
 ``settings`` and ``auth``. Status-like fields are open enums (``_enums``): a known value
 is the ``StrEnum`` member, an unknown one stays a plain string.
+
+Which fields are required (the leniency rule)
+    The API leaves fields out as well as sending them null (the published Get Charger example
+    has no ``pincode`` or ``model_id``), and adds and drops fields over time. So an answer model
+    requires only its **identity**: the fields that say *which* thing it is and that a caller
+    uses to address it again. Every other field is typed ``X | None`` and defaults to ``None``
+    when the key is absent; a collection defaults to an empty tuple (``connectors: tuple[...] =
+    ()``), since absent and empty mean the same for a list. A missing optional field never fails a
+    poll; a missing identity field raises ``ResponseValidationError`` naming it (``required key
+    missing @ $.data[3].uuid``). Leniency is about *absence* only: a value of the wrong JSON type
+    still fails (``"16"`` for an integer), and strings-as-numbers are read only where the wire
+    documents them (``models/_wire.py``).
+
+    How to decide for a new field:
+
+    * ``uuid`` and ``id`` (the thing's own keys): required.
+    * The field that names the thing on the wire or in OCPP and that a caller looks it up by:
+      a charger's ``identity``, a connector's number ``connector_id``, a bulk result's
+      ``charger_uuid``, an import failure's ``row``, the connector of a latest meter value,
+      and the ``access_token`` of an OAuth token. Required.
+    * Everything else (statuses, timestamps, counters, flags, nested objects, foreign keys such
+      as ``charger_id``, display names such as a site's ``name``): ``X | None = None``.
+    * Exceptions, on purpose: request bodies the caller builds (``ChargingProfile``,
+      ``ChargingSchedule``, ``ChargingSchedulePeriod``) keep what the API requires of a request;
+      models the SDK computes itself (``fleet``) are not read from the wire; a reading's wire
+      text (``raw_value``) is the reading itself.
+    * Not yet optional, because code outside the models reads them as always present (to be
+      relaxed together with those readers): ``OAuthToken.expires_in``, the ``BulkCommandRun``
+      counts, ``Transaction``/``TeamTransaction`` ``started_at`` and ``total_kwh``, and
+      ``TeamTransaction.charger``.
 """
 
 from ._enums import (
@@ -43,6 +73,7 @@ from .chargers import (
     ChargerSetupResult,
     ChargerSummary,
     Connector,
+    LicensePaymentIntent,
 )
 from .logs import OcppLog
 from .metering import (
@@ -54,6 +85,17 @@ from .metering import (
     PowerUsage,
     SampledValue,
 )
+from .public_charging import (
+    PublicCharger,
+    PublicChargerConnector,
+    PublicChargingPayment,
+    PublicChargingPricing,
+    PublicChargingSession,
+    PublicChargingStart,
+    PublicChargingState,
+    PublicSessionCharger,
+    PublicSessionStatus,
+)
 from .settings import (
     LockSetting,
     NanogridSetting,
@@ -64,12 +106,29 @@ from .settings import (
     PublicChargingSetting,
     SocketLockSetting,
 )
+from .site_access import (
+    SiteAccessMessage,
+    SiteAsset,
+    SiteInvite,
+    SiteInviteAccepted,
+    SiteInviteLinks,
+    SiteInviteResult,
+    SiteJoinResult,
+)
 from .sites import (
     CardImportFailure,
     CardImportResult,
+    ChargerReassignResult,
     GroupMeter,
     GroupMeterPower,
     LoadManagement,
+    PowerManagement,
+    PowerManagementCharger,
+    PowerManagementGroup,
+    PowerManagementMeter,
+    PowerManagementPeakShaving,
+    PowerManagementSolarSettings,
+    PowerManagementSubgroup,
     Site,
     SiteCapabilities,
     SiteCard,
@@ -81,7 +140,15 @@ from .sites import (
     SiteSummary,
     SmartChargingSettings,
 )
-from .teams import Team, TeamAccess, TeamCharger, TeamChargerConnector, TeamChargerInternalModel
+from .teams import (
+    ChargerImportFailure,
+    ChargerImportResult,
+    Team,
+    TeamAccess,
+    TeamCharger,
+    TeamChargerConnector,
+    TeamChargerInternalModel,
+)
 from .transactions import (
     GraphCurrentPoint,
     GraphEnergyPoint,
@@ -107,9 +174,12 @@ __all__ = [
     "ChargePointErrorCode",
     "ChargePointStatus",
     "Charger",
+    "ChargerImportFailure",
+    "ChargerImportResult",
     "ChargerLicenses",
     "ChargerModel",
     "ChargerPermissions",
+    "ChargerReassignResult",
     "ChargerSetupResult",
     "ChargerSummary",
     "ChargingProfile",
@@ -129,6 +199,7 @@ __all__ = [
     "GroupMeter",
     "GroupMeterPower",
     "LatestMeterValue",
+    "LicensePaymentIntent",
     "LoadManagement",
     "Location",
     "LockSetting",
@@ -144,16 +215,34 @@ __all__ = [
     "OcppLog",
     "Phase",
     "PlugAndChargeSetting",
+    "PowerManagement",
+    "PowerManagementCharger",
+    "PowerManagementGroup",
+    "PowerManagementMeter",
+    "PowerManagementPeakShaving",
+    "PowerManagementSolarSettings",
+    "PowerManagementSubgroup",
     "PowerType",
     "PowerUsage",
+    "PublicCharger",
+    "PublicChargerConnector",
     "PublicChargingBilling",
     "PublicChargingConnect",
     "PublicChargingLimits",
+    "PublicChargingPayment",
+    "PublicChargingPricing",
+    "PublicChargingSession",
     "PublicChargingSetting",
+    "PublicChargingStart",
+    "PublicChargingState",
+    "PublicSessionCharger",
+    "PublicSessionStatus",
     "ReadingContext",
     "RecurrencyKind",
     "SampledValue",
     "Site",
+    "SiteAccessMessage",
+    "SiteAsset",
     "SiteCapabilities",
     "SiteCard",
     "SiteCharger",
@@ -161,6 +250,11 @@ __all__ = [
     "SiteConnector",
     "SiteConnectorCharger",
     "SiteGroup",
+    "SiteInvite",
+    "SiteInviteAccepted",
+    "SiteInviteLinks",
+    "SiteInviteResult",
+    "SiteJoinResult",
     "SiteSummary",
     "SmartChargingMode",
     "SmartChargingSettings",

@@ -12,6 +12,9 @@ themselves live in the converter, not here:
 * ``JsonPayload``: a JSON object or array, also accepted as JSON *text* of one
   (OCPP log ``params``/``result``). Text that is not JSON is an error.
 * ``MaybeTimestamp``: a timestamp, or ``None`` for the placeholder ``"-"``.
+* ``ReadingText``: the other half of a ``Reading`` read from the same key: the text the
+  server sent *instead of* a number (an explanation such as "Unable to retrieve power
+  information for this meter."), or ``None`` for a number, null, ``"-"`` or blank text.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import enum
 from datetime import datetime
 from typing import Annotated, Any, TypeAlias
 
-__all__ = ["JsonPayload", "MaybeTimestamp", "Number", "Reading", "Wire"]
+__all__ = ["JsonPayload", "MaybeTimestamp", "Number", "Reading", "ReadingText", "Wire"]
 
 
 class Wire(enum.Enum):
@@ -30,9 +33,11 @@ class Wire(enum.Enum):
     READING = "reading"
     JSON = "json"
     TIMESTAMP_OR_DASH = "timestamp-or-dash"
+    READING_TEXT = "reading-text"
 
 
 Number: TypeAlias = Annotated[float, Wire.NUMBER]
 Reading: TypeAlias = Annotated[float | None, Wire.READING]
 JsonPayload: TypeAlias = Annotated[dict[str, Any] | list[Any] | None, Wire.JSON]
 MaybeTimestamp: TypeAlias = Annotated[datetime | None, Wire.TIMESTAMP_OR_DASH]
+ReadingText: TypeAlias = Annotated[str | None, Wire.READING_TEXT]

@@ -15,7 +15,7 @@ class OAuthToken:
     for the client-credentials grant. Both tokens are left out of ``repr``.
     """
 
-    token_type: str
+    token_type: str | None = None
     expires_in: int
     access_token: str = attrs.field(repr=False)
     refresh_token: str | None = attrs.field(default=None, repr=False)

@@ -34,7 +34,7 @@ class BulkCommandResult:
     """
 
     charger_uuid: str
-    status: BulkResultStatus | str
+    status: BulkResultStatus | str | None = None
     message: str | None = None
     executed_at: datetime | None = None
     charger: BulkCommandCharger | None = None
@@ -51,9 +51,9 @@ class BulkCommandRun:
     """
 
     uuid: str
-    command: str
+    command: str | None = None
     data: Mapping[str, Any] | None = None
-    status: BulkRunStatus | str
+    status: BulkRunStatus | str | None = None
     total_count: int
     sent_count: int
     offline_count: int

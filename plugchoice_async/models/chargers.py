@@ -16,6 +16,7 @@ __all__ = [
     "ChargerSetupResult",
     "ChargerSummary",
     "Connector",
+    "LicensePaymentIntent",
 ]
 
 
@@ -23,8 +24,8 @@ __all__ = [
 class ChargerLicenses:
     """Which paid licenses the charger has."""
 
-    smart: bool
-    pro: bool
+    smart: bool | None = None
+    pro: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -40,9 +41,9 @@ class ChargerModel:
 class ChargerPermissions:
     """What the token may do with this charger (``sensitive`` reveals the pincode)."""
 
-    basic: bool
-    sensitive: bool
-    full: bool
+    basic: bool | None = None
+    sensitive: bool | None = None
+    full: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -50,9 +51,9 @@ class _ConnectorCore:
     """What every connector document shows: its number, status and wiring (``Connector``, ``SiteChargerConnector``)."""
 
     id: int
-    charger_id: int
+    charger_id: int | None = None
     connector_id: int
-    status: ChargePointStatus | str
+    status: ChargePointStatus | str | None = None
     max_amperage: int | None = None
     max_voltage: int | None = None
     standard: str | None = None
@@ -69,8 +70,8 @@ class Connector(_ConnectorCore):
     error_info: str | None = None
     vendor_id: str | None = None
     vendor_error_code: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -81,7 +82,7 @@ class _ChargerCore:
     id: int
     identity: str
     reference: str | None = None
-    connection_status: ConnectionStatus | str
+    connection_status: ConnectionStatus | str | None = None
     status: ChargePointStatus | str | None = None
     error: ChargePointErrorCode | str | None = None
     error_info: str | None = None
@@ -93,13 +94,13 @@ class _ChargerCore:
     last_connection_at: datetime | None = None
     last_disconnection_at: datetime | None = None
     last_heartbeat_at: datetime | None = None
-    setup_pending: bool
-    setup_completed: bool
-    blocked: bool
+    setup_pending: bool | None = None
+    setup_completed: bool | None = None
+    blocked: bool | None = None
     max_current: float | None = None
-    created_at: datetime
-    updated_at: datetime
-    licenses: ChargerLicenses
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    licenses: ChargerLicenses | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -115,29 +116,47 @@ class Charger(_ChargerCore):
     model_id: int | None = None
     model: ChargerModel | None = None
     connectors: tuple[Connector, ...] = ()
-    permissions: ChargerPermissions
+    permissions: ChargerPermissions | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ChargerSummary:
-    """The short charger document ``PUT /chargers/{uuid}`` answers with.
+    """The charger document ``PUT /chargers/{uuid}`` and ``POST /chargers`` answer with.
 
-    It lacks the setup flags, firmware, heartbeat and connector details of ``Charger``;
-    fetch the charger again for those. ``permissions`` is absent in some published copies.
+    The short form (the ``PUT`` answer, and ``POST /chargers`` in the current docs) lacks the
+    setup flags, firmware, heartbeat and connector details of ``Charger``; the older docs show
+    ``POST /chargers`` answering the whole charger document (without connectors). Both read
+    into this class: the fields only the long form has (``firmware_version`` ... ``max_current``)
+    are None when absent. ``get`` the charger for its connectors. ``permissions`` is absent in
+    some published copies.
     """
 
     uuid: str
     id: int
     identity: str
     reference: str | None = None
-    connection_status: ConnectionStatus | str
+    connection_status: ConnectionStatus | str | None = None
     status: ChargePointStatus | str | None = None
     error: ChargePointErrorCode | str | None = None
     error_info: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    licenses: ChargerLicenses
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    licenses: ChargerLicenses | None = None
     permissions: ChargerPermissions | None = None
+    vendor_id: str | None = None
+    vendor_error_code: str | None = None
+    firmware_version: str | None = None
+    parsed_firmware_version: str | None = None
+    server: str | None = None
+    last_connection_at: datetime | None = None
+    last_disconnection_at: datetime | None = None
+    last_heartbeat_at: datetime | None = None
+    setup_pending: bool | None = None
+    setup_completed: bool | None = None
+    blocked: bool | None = None
+    max_current: float | None = None
+    model_id: int | None = None
+    model: ChargerModel | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -145,4 +164,20 @@ class ChargerSetupResult:
     """The answer of ``POST /chargers/{uuid}/setup``: the server's message and whether setup still waits."""
 
     message: str | None = None
-    setup_pending: bool
+    setup_pending: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LicensePaymentIntent:
+    """``POST /chargers/{uuid}/licenses/payment-intent``: what a Stripe payment sheet needs to buy a license.
+
+    ``payment_intent`` (``pi_...``) and ``ephemeral_key`` (``ek_...``) let whoever holds them
+    complete or inspect the payment: both are left out of ``repr``
+    (and out of the converter's error messages). ``customer`` (``cus_...``) is
+    the Stripe customer and ``publishable_key`` (``pk_...``) the public Stripe key.
+    """
+
+    payment_intent: str | None = attrs.field(default=None, repr=False)
+    ephemeral_key: str | None = attrs.field(default=None, repr=False)
+    customer: str | None = None
+    publishable_key: str | None = None

@@ -25,12 +25,12 @@ class OcppLog:
     """
 
     id: int
-    charger_id: int
-    status: LogStatus | str
+    charger_id: int | None = None
+    status: LogStatus | str | None = None
     version: str | None = None
-    method: str
-    destination: LogDestination | str
+    method: str | None = None
+    destination: LogDestination | str | None = None
     params: JsonPayload = None
     result: JsonPayload = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -7,7 +7,7 @@ from datetime import datetime
 import attrs
 
 from ._enums import Location, Measurand, Phase, ReadingContext, UnitOfMeasure, ValueFormat
-from ._wire import MaybeTimestamp, Reading
+from ._wire import MaybeTimestamp, Reading, ReadingText
 
 __all__ = [
     "LatestMeterValue",
@@ -47,12 +47,12 @@ class MeterValue(_Reading):
     """
 
     id: int | None = None
-    charger_id: int
+    charger_id: int | None = None
     charger_connector_id: int | None = None
     connector_id: int | None = None
     charger_transaction_id: int | None = None
     transaction_id: int | None = None
-    timestamp: datetime
+    timestamp: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -68,7 +68,7 @@ class SampledValue(_Reading):
 class MeterValueSample:
     """One OCPP ``meterValue``: a timestamp and the values sampled at that moment (``sampledValue``)."""
 
-    timestamp: datetime
+    timestamp: datetime | None = None
     sampled_value: tuple[SampledValue, ...] = ()
 
 
@@ -93,7 +93,7 @@ class PowerUsage:
     ``"-"`` and reads None here; so does any other value that is not a number.
     """
 
-    timestamp: datetime
+    timestamp: datetime | None = None
     l1: Reading = None
     l2: Reading = None
     l3: Reading = None
@@ -117,9 +117,11 @@ class MeterLatestData:
 class Meter:
     """An external (grid) meter, as ``GET /meters/chargee/{id}`` answers.
 
-    ``type`` is e.g. ``"ct_meter"``. ``power`` is the current power reading, or None when
-    the server cannot read it: it then sends an explanation string instead of a number
-    ("Unable to retrieve power information for this meter.").
+    ``type`` is e.g. ``"ct_meter"``. The wire's ``power`` is a number, or a string with an
+    error message when the server cannot read the meter; it is split in two here:
+    ``power`` is the reading (None when there is none) and ``power_error`` the server's
+    explanation ("Unable to retrieve power information for this meter."), None whenever
+    a number was sent. At most one of them is set.
     """
 
     uuid: str
@@ -127,5 +129,6 @@ class Meter:
     type: str | None = None
     latest_data: MeterLatestData | None = None
     power: Reading = None
-    created_at: datetime
-    updated_at: datetime
+    power_error: ReadingText = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

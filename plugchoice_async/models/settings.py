@@ -20,7 +20,7 @@ __all__ = [
 class LockSetting:
     """``GET /chargers/{uuid}/settings/lock``: whether the charger is locked (OCPP Unavailable)."""
 
-    enabled: bool
+    enabled: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -31,8 +31,8 @@ class SocketLockSetting:
     ``error`` explains why not, when the server knows.
     """
 
-    enabled: bool
-    interactable: bool
+    enabled: bool | None = None
+    interactable: bool | None = None
     error: str | None = None
 
 
@@ -43,7 +43,7 @@ class PlugAndChargeSetting:
     ``current_card`` is the card uid sessions are started with while enabled.
     """
 
-    enabled: bool
+    enabled: bool | None = None
     current_card: str | None = None
 
 
@@ -85,7 +85,7 @@ class PublicChargingSetting:
     payment page.
     """
 
-    enabled: bool
+    enabled: bool | None = None
     price_per_kwh: int | None = None
     start_fee: int | None = None
     currency: str | None = None
@@ -106,7 +106,7 @@ class NanogridSetting:
     why it could not be read.
     """
 
-    supported: bool
+    supported: bool | None = None
     present: bool | None = None
     content: str | None = None
     error: str | None = None

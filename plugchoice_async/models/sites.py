@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
+from typing import Any
 
 import attrs
 
@@ -19,9 +21,17 @@ from .metering import MeterLatestData
 __all__ = [
     "CardImportFailure",
     "CardImportResult",
+    "ChargerReassignResult",
     "GroupMeter",
     "GroupMeterPower",
     "LoadManagement",
+    "PowerManagement",
+    "PowerManagementCharger",
+    "PowerManagementGroup",
+    "PowerManagementMeter",
+    "PowerManagementPeakShaving",
+    "PowerManagementSolarSettings",
+    "PowerManagementSubgroup",
     "Site",
     "SiteCapabilities",
     "SiteCard",
@@ -39,16 +49,16 @@ __all__ = [
 class LoadManagement:
     """Which load-management features the site supports."""
 
-    dynamic: bool
-    peak_shaving: bool
-    solar: bool
+    dynamic: bool | None = None
+    peak_shaving: bool | None = None
+    solar: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
 class SiteCapabilities:
     """What the site's licenses and hardware allow."""
 
-    smart_charging: bool
+    smart_charging: bool | None = None
     load_management: LoadManagement | None = None
 
 
@@ -67,14 +77,14 @@ class Site:
 
     uuid: str
     id: int | None = None
-    name: str
+    name: str | None = None
     address: str | None = None
-    street: str
-    postal_code: str
-    house_number: int
+    street: str | None = None
+    postal_code: str | None = None
+    house_number: int | None = None
     house_number_addition: str | None = None
-    city: str
-    country: str
+    city: str | None = None
+    country: str | None = None
     tariff_zone: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -83,7 +93,7 @@ class Site:
     smart_charging: SmartChargingMode | str | bool | None = None
     chargers_count: int | None = None
     capabilities: SiteCapabilities | None = None
-    created_at: datetime
+    created_at: datetime | None = None
     updated_at: datetime | None = None
     permissions: ChargerPermissions | None = None
 
@@ -93,7 +103,7 @@ class SiteSummary:
     """A site named inside another answer (team chargers, team transactions)."""
 
     uuid: str
-    name: str
+    name: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -104,10 +114,10 @@ class SiteCard:
     """
 
     id: int
-    name: str
-    id_token: str
-    created_at: datetime
-    updated_at: datetime
+    name: str | None = None
+    id_token: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -117,7 +127,7 @@ class CardImportFailure:
     row: int
     name: str | None = None
     id_token: str | None = None
-    error: str
+    error: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -125,8 +135,8 @@ class CardImportResult:
     """The answer of ``POST /sites/{uuid}/cards/import``: counts, and the rows that failed."""
 
     message: str | None = None
-    created: int
-    skipped: int
+    created: int | None = None
+    skipped: int | None = None
     errors: tuple[CardImportFailure, ...] = ()
 
 
@@ -137,7 +147,7 @@ class SiteConnectorCharger:
     uuid: str
     id: int
     identity: str
-    connection_status: ConnectionStatus | str
+    connection_status: ConnectionStatus | str | None = None
     status: ChargePointStatus | str | None = None
 
 
@@ -179,7 +189,7 @@ class SiteGroup:
     """
 
     id: int
-    site_id: int
+    site_id: int | None = None
     group_id: int | None = None
     meter_id: int | None = None
     total_amps: float | None = None
@@ -191,8 +201,8 @@ class SiteGroup:
     smart_charging_charge_on_solar_export: bool | None = None
     peak_shaving_enabled: bool | None = None
     peak_shaving_threshold: float | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -214,8 +224,8 @@ class GroupMeter:
     type: str | None = None
     latest_data: MeterLatestData | None = None
     power: GroupMeterPower | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -234,3 +244,101 @@ class SmartChargingSettings:
     day_ahead_pricing_smart_mode_price: float | None = None
     off_peak_start: time | None = None
     off_peak_end: time | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ChargerReassignResult:
+    """The answer of ``PATCH /sites/{uuid}/chargers/{uuid}/reassign``: the server's confirmation."""
+
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PowerManagementPeakShaving:
+    """A group's peak shaving: whether it is on, and the threshold."""
+
+    enabled: bool | None = None
+    threshold: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PowerManagementMeter:
+    """The external meter of a group, as power management names it."""
+
+    id: int
+    uuid: str | None = None
+    type: str | None = None
+    serial_number: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PowerManagementSolarSettings:
+    """A group's solar settings (the ``solar_*`` fields of ``SiteGroup``)."""
+
+    additional_amps: float | None = None
+    always_charge: bool | None = None
+    always_charge_amps: float | None = None
+    smart_charging_charge_on_solar_export: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PowerManagementCharger:
+    """A charger in power management: ``all_chargers`` items (documented), and (inferred) the items of a
+    group's ``chargers`` and of ``unattached_chargers``. ``group_id`` is None for a charger in no group."""
+
+    id: int
+    uuid: str
+    label: str | None = None
+    status: ChargePointStatus | str | None = None
+    group_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _PowerGroupCore:
+    """What power management shows of every group (``PowerManagementGroup``, ``PowerManagementSubgroup``)."""
+
+    id: int
+    is_root: bool | None = None
+    total_amps: float | None = None
+    net_type: str | None = None
+    method: str | None = None
+    peak_shaving: PowerManagementPeakShaving | None = None
+    meter: PowerManagementMeter | None = None
+    solar_settings: PowerManagementSolarSettings | None = None
+    chargers: tuple[PowerManagementCharger, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class PowerManagementSubgroup(_PowerGroupCore):
+    """A subgroup inside a ``PowerManagementGroup``.
+
+    Groups nest as a tree; the models are typed two levels deep (group and subgroup, as the
+    API's wording has it). A subgroup's own ``subgroups`` are kept as the JSON objects received
+    (camelCase keys), so nothing deeper is lost.
+    """
+
+    subgroups: tuple[Mapping[str, Any], ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class PowerManagementGroup(_PowerGroupCore):
+    """A group of ``PowerManagement.groups``: its capacity, settings, chargers and subgroups."""
+
+    subgroups: tuple[PowerManagementSubgroup, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class PowerManagement:
+    """``GET /sites/{uuid}/power-management``: the site's load-management tree (camelCase on the wire).
+
+    ``groups`` are the group tree, ``unattached_chargers`` the site's chargers in no group,
+    ``all_chargers`` every charger with its ``group_id``. ``real_time_data`` (available,
+    requested and allocated current per phase) and ``meter_data`` (meter id -> power) are maps
+    whose value shapes the API does not publish: they are kept as the JSON received.
+    """
+
+    groups: tuple[PowerManagementGroup, ...] = ()
+    unattached_chargers: tuple[PowerManagementCharger, ...] = ()
+    all_chargers: tuple[PowerManagementCharger, ...] = ()
+    real_time_data: Mapping[str, Any] | None = None
+    meter_data: Mapping[str, Any] | None = None

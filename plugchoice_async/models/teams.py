@@ -10,7 +10,15 @@ from ._enums import ChargePointStatus, ConnectionStatus
 from .chargers import ChargerLicenses, ChargerModel
 from .sites import SiteSummary
 
-__all__ = ["Team", "TeamAccess", "TeamCharger", "TeamChargerConnector", "TeamChargerInternalModel"]
+__all__ = [
+    "ChargerImportFailure",
+    "ChargerImportResult",
+    "Team",
+    "TeamAccess",
+    "TeamCharger",
+    "TeamChargerConnector",
+    "TeamChargerInternalModel",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -21,10 +29,10 @@ class TeamAccess:
     (None = no expiry); ``can_access_all_assets`` covers every charger of the site.
     """
 
-    is_owner: bool
-    data_access: bool
+    is_owner: bool | None = None
+    data_access: bool | None = None
     data_access_expires_at: datetime | None = None
-    can_access_all_assets: bool
+    can_access_all_assets: bool | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -34,19 +42,21 @@ class Team:
     """A team (``GET /teams``, ``POST /teams``, ``GET /sites/{uuid}/teams``).
 
     Site team lists leave out ``id`` and add ``access``; ``type`` is the team's kind
-    (e.g. ``"Other"``).
+    (e.g. ``"Other"``). ``POST /teams`` answers in two published forms: with ``slug``, or
+    (inside ``data``) with ``is_personal_team`` and ``type`` but no ``slug``; the fields a
+    form lacks are None.
     """
 
     uuid: str
     id: int | None = None
-    name: str
+    name: str | None = None
     slug: str | None = None
     type: str | None = None
     is_personal_team: bool | None = None
     email: str | None = None
     access: TeamAccess | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -75,10 +85,33 @@ class TeamCharger:
 
     uuid: str
     identity: str
-    connection_status: ConnectionStatus | str
+    connection_status: ConnectionStatus | str | None = None
     status: ChargePointStatus | str | None = None
-    licenses: ChargerLicenses
+    licenses: ChargerLicenses | None = None
     model: ChargerModel | None = None
     internal_model: TeamChargerInternalModel | None = None
     site: SiteSummary | None = None
     connectors: tuple[TeamChargerConnector, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class ChargerImportFailure:
+    """One CSV row the charger import did not create, and why (``error``)."""
+
+    row: int
+    identity: str | None = None
+    error: str
+
+
+@attrs.frozen(kw_only=True)
+class ChargerImportResult:
+    """The answer of ``POST /teams/{uuid}/chargers/import``: counts, and the rows that failed.
+
+    ``created`` chargers joined the team; ``skipped`` rows named an identity that already
+    exists; ``errors`` lists the rows that could not be imported (1-based ``row``).
+    """
+
+    message: str | None = None
+    created: int
+    skipped: int
+    errors: tuple[ChargerImportFailure, ...] = ()

@@ -58,11 +58,11 @@ class Transaction:
     """
 
     id: int
-    charger_id: int
-    charger_connector_id: int
+    charger_id: int | None = None
+    charger_connector_id: int | None = None
     reservation_id: int | None = None
-    id_tag: str
-    meter_start: int
+    id_tag: str | None = None
+    meter_start: int | None = None
     meter_stop: int | None = None
     total_kwh: Number
     start_cost: Number | None = None
@@ -73,8 +73,8 @@ class Transaction:
     stopped_at: datetime | None = None
     stop_reason: StopReason | str | None = None
     is_valid: bool | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
     charger: TransactionCharger | None = None
     connector: TransactionConnector | None = None
 
@@ -90,10 +90,10 @@ class TeamTransaction:
     status: TransactionStatus | str | None = None
     charger: TransactionCharger
     connector_id: int | None = None
-    id_tag: str
+    id_tag: str | None = None
     started_at: datetime
     stopped_at: datetime | None = None
-    meter_start: int
+    meter_start: int | None = None
     meter_stop: int | None = None
     total_kwh: Number
     stop_reason: StopReason | str | None = None
@@ -103,7 +103,7 @@ class TeamTransaction:
 class GraphEnergyPoint:
     """Energy charged so far at ``date`` (``unit`` is e.g. ``kWh``)."""
 
-    date: datetime
+    date: datetime | None = None
     value: Number | None = None
     unit: UnitOfMeasure | str | None = None
 
@@ -112,7 +112,7 @@ class GraphEnergyPoint:
 class GraphCurrentPoint:
     """Current per phase (amperes) at ``date``, and what the charger offered (wire keys ``L1``/``L2``/``L3``)."""
 
-    date: datetime
+    date: datetime | None = None
     l1: Number | None = None
     l2: Number | None = None
     l3: Number | None = None
@@ -123,7 +123,7 @@ class GraphCurrentPoint:
 class GraphVoltagePoint:
     """Voltage per phase at ``date`` (wire keys ``L1``/``L2``/``L3``)."""
 
-    date: datetime
+    date: datetime | None = None
     l1: Number | None = None
     l2: Number | None = None
     l3: Number | None = None

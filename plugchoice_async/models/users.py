@@ -18,9 +18,9 @@ class User:
 
     uuid: str
     id: int
-    name: str
-    email: str
+    name: str | None = None
+    email: str | None = None
     avatar: str | None = None
     intercom: dict[str, str] | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

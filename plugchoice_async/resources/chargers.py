@@ -29,7 +29,7 @@ from ..models._enums import (
     UnitOfMeasure,
 )
 from ..models.bulk import BulkCommandRun
-from ..models.chargers import Charger, ChargerSummary
+from ..models.chargers import Charger, ChargerSetupResult, ChargerSummary, LicensePaymentIntent
 from ..models.fleet import ChargerFailure, FleetUpdate, StatusChange
 from ..models.logs import OcppLog
 from ..models.metering import MeterValue
@@ -54,6 +54,14 @@ _LOG_SORTS: Final = frozenset({"created_at"})
 _ORDERS: Final = frozenset({"asc", "desc"})
 _BULK_PATH: Final = "/chargers/commands/bulk"
 _COMMAND_NAME: Final = re.compile(r"[A-Za-z]+")
+_MAX_IDENTITY: Final = 45  # POST /chargers
+_MIN_SETUP_CURRENT: Final = 6  # amperes: the least a charger can offer (IEC 61851)
+_NET_TYPES: Final = frozenset({"IT", "TT", "TN", "unknown"})
+#: Phase rotations ``setup`` accepts, by number of phases (the length of a rotation is its phase count).
+_SETUP_ROTATIONS: Final = {
+    3: frozenset({"RST", "RTS", "SRT", "STR", "TRS", "TSR"}),
+    1: frozenset({"R", "S", "T"}),
+}
 
 
 def _checked_ids(chargers: Any) -> builtins.list[str]:
@@ -110,8 +118,7 @@ class Chargers(Resource):
         Raises ``InvalidRequestError`` (a ``ValueError``) before sending anything
         when ``charger`` is not a UUID, and ``NotFoundError`` when it does not exist.
         """
-        path = f"/chargers/{uuid_segment(charger)}"  # the bulk hot path: no helper layers
-        return structure_response(await self._transport.request("GET", path), Charger, method="GET", path=path)
+        return await self._get(f"/chargers/{uuid_segment(charger)}", Charger)
 
     def list(self, *, per_page: int | None = None) -> AsyncPager[Charger]:
         """``GET /chargers``: every charger, paginated (items carry no connectors).
@@ -431,3 +438,92 @@ class Chargers(Resource):
             await self._sleep(min(interval, remaining))
             last = await self.bulk_command_run(run_id)
         return last
+
+    # -- adding and setting up chargers -------------------------------------------------------------
+
+    async def create(
+        self,
+        identity: str,
+        *,
+        team: str | uuid.UUID | None = None,
+        site: str | uuid.UUID | None = None,
+    ) -> ChargerSummary:
+        """``POST /chargers``: register a charger by its OCPP ``identity``; returns the new charger.
+
+        ``identity`` (at most 45 characters) is the id the charger presents when it connects, and
+        must be unique across all chargers: the server answers 422 (``UnprocessableEntityError``,
+        ``field_errors["identity"]``) for one already taken. The charger joins ``team`` (a team UUID;
+        by default the user's own team) and, with ``site`` (a site UUID), that site. Arguments are
+        checked before sending (``InvalidRequestError``).
+
+        The return type is ``ChargerSummary``: the current docs answer the short charger document,
+        the older ones the whole document (without connectors) inside ``data``; both read into it,
+        the long form's extra fields filled in. The new charger is ``never_seen`` until it connects;
+        ``get`` it for its connectors.
+        """
+        body: dict[str, str] = {"identity": check.text("identity", identity, max_length=_MAX_IDENTITY)}
+        if team is not None:
+            body["team_uuid"] = uuid_segment(team, "team")
+        if site is not None:
+            body["site_uuid"] = uuid_segment(site, "site")
+        return await self._send("POST", "/chargers", ChargerSummary, json=body)
+
+    async def setup(
+        self,
+        charger: str | uuid.UUID,
+        *,
+        phases: Literal[1, 3],
+        max_current: int,
+        group: int | None = None,
+        net_type: Literal["IT", "TT", "TN", "unknown"] | None = None,
+        phase_rotation: str | None = None,
+    ) -> ChargerSetupResult:
+        """``POST /chargers/{uuid}/setup``: configure the charger's installation; **the charger restarts**.
+
+        ``phases`` is 1 or 3 (how the charger is wired), ``max_current`` the most it may draw, in
+        whole amperes, at least 6. ``group`` is the id of an existing load-management group of its
+        site, ``net_type`` the earthing system (``"IT"``, ``"TT"``, ``"TN"`` or ``"unknown"``) and
+        ``phase_rotation`` the wiring order, whose length must match ``phases``: ``RST``, ``RTS``,
+        ``SRT``, ``STR``, ``TRS`` or ``TSR`` for 3 phases; ``R``, ``S`` or ``T`` for 1. Every argument
+        is checked before sending (``InvalidRequestError``).
+
+        The answer has the server's ``message`` and ``setup_pending`` (True while the charger still
+        has to apply it). After a successful setup the charger restarts on its own: it goes offline
+        and reconnects, and running sessions end. The API allows one setup per charger a minute. The
+        call is sent as a charger command: never retried once it may have reached the server, and a
+        504 raises ``ChargerTimeoutError`` (the setup may have been applied all the same).
+        """
+        path = f"/chargers/{uuid_segment(charger)}/setup"
+        count = check.integer("phases", phases)
+        if count not in _SETUP_ROTATIONS:
+            raise InvalidRequestError(f"phases must be 1 or 3, got {phases!r}")
+        body: dict[str, Any] = {
+            "phases": count,
+            "max_current": check.integer("max_current", max_current, minimum=_MIN_SETUP_CURRENT),
+        }
+        if group is not None:
+            body["group"] = check.integer("group", group, minimum=0)
+        if net_type is not None:
+            body["net_type"] = check.choice("net_type", net_type, _NET_TYPES)
+        if phase_rotation is not None:
+            allowed = _SETUP_ROTATIONS[count]
+            if not isinstance(phase_rotation, str) or phase_rotation not in allowed:
+                raise InvalidRequestError(
+                    f"phase_rotation for {count} phase{'s' if count > 1 else ''} must be one of "
+                    f"{sorted(allowed)}, got {phase_rotation!r}"
+                )
+            body["phase_rotation"] = phase_rotation
+        return await self._send("POST", path, ChargerSetupResult, json=body, action=True)
+
+    async def license_payment_intent(self, charger: str | uuid.UUID, *, product: str) -> LicensePaymentIntent:
+        """``POST /chargers/{uuid}/licenses/payment-intent``: start paying for a license of the charger.
+
+        ``product`` names the license product to buy (a non-empty string of at most 255
+        characters, checked before sending). Returns what a Stripe payment sheet needs: the
+        payment intent, an ephemeral key, the Stripe customer and the publishable key. The payment
+        intent and the ephemeral key are credentials: they never appear in the result's ``repr``.
+        Only documented in the older API reference.
+        """
+        path = f"/chargers/{uuid_segment(charger)}/licenses/payment-intent"
+        body = {"product": check.text("product", product, max_length=255)}
+        return await self._send("POST", path, LicensePaymentIntent, json=body)

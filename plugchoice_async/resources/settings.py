@@ -1,4 +1,4 @@
-"""Charger settings (``client.chargers.settings``): lock, socket lock, Plug & Charge, public charging.
+"""Charger settings (``client.chargers.settings``): lock, socket lock, Plug & Charge, public charging, nanogrid.
 
 Setters check their arguments first (``InvalidRequestError``, nothing sent). The lock and Plug & Charge
 setters reach the charger itself: a 504 there raises ``ChargerTimeoutError`` (the change may have been
@@ -13,7 +13,13 @@ from typing import Any, Final
 
 from .._converter import structure_response
 from ..exceptions import InvalidRequestError
-from ..models.settings import LockSetting, PlugAndChargeSetting, PublicChargingSetting, SocketLockSetting
+from ..models.settings import (
+    LockSetting,
+    NanogridSetting,
+    PlugAndChargeSetting,
+    PublicChargingSetting,
+    SocketLockSetting,
+)
 from . import _validate as check
 from ._base import Resource
 from ._ids import uuid_segment
@@ -50,6 +56,16 @@ class ChargerSettings(Resource):
         ``interactable`` is False when it cannot be changed now; ``error`` then says why.
         """
         return await self._get(_path(charger, "socket-lock"), SocketLockSetting)
+
+    async def get_nanogrid(self, charger: str | uuid.UUID) -> NanogridSetting:
+        """``GET /chargers/{uuid}/settings/nanogrid``: the charger's NANOGRID configuration file.
+
+        ``supported`` says whether the charger can run NANOGRID, ``present`` whether the file is on
+        the charger and ``content`` is the file (empty when there is none). The file is read from the
+        charger itself: when that fails (e.g. the charger is offline) the answer is still 200 and
+        ``error`` says why; ``error`` is None otherwise. There is no setter in the API.
+        """
+        return await self._get(_path(charger, "nanogrid"), NanogridSetting)
 
     async def get_plug_and_charge(self, charger: str | uuid.UUID) -> PlugAndChargeSetting:
         """``GET /chargers/{uuid}/settings/plug-charge``: whether sessions start without a card swipe."""

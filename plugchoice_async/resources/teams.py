@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable
 from typing import Final
 
+from .._converter import structure_response
 from .._pagination import AsyncPager
+from ..exceptions import InvalidRequestError
 from ..models import (
     ChargePointStatus,
     ConnectionStatus,
@@ -16,10 +19,12 @@ from ..models import (
     TeamCharger,
     TeamTransaction,
 )
+from ..models.teams import ChargerImportResult
 from . import _validate as check
 from ._base import Resource
 from ._ids import uuid_segment
 from ._params import query
+from ._upload import csv_upload
 from ._validate import TransactionStatusArg
 
 __all__ = ["Teams"]
@@ -53,6 +58,7 @@ class Teams(Resource):
         vendor: str | Iterable[str] | None = None,
         license: str | Iterable[str] | None = None,
         site: str | uuid.UUID | None = None,
+        search: str | None = None,
         sort: str | None = None,
         per_page: int | None = None,
     ) -> AsyncPager[TeamCharger]:
@@ -61,9 +67,11 @@ class Teams(Resource):
         Filters (sent as ``filter[...]``; a list matches any of its values): ``connection_status``
         (online/offline/never_seen), ``status`` (the charger's OCPP status), ``connector_status``
         (any connector in that status), ``vendor``, ``license`` (basic/smart/pro) and ``site`` (a
-        site UUID, sent as ``filter[site_uuid]``). ``sort`` is a field name, ``-`` prefixed to
-        descend; the API does not document which fields it sorts by, so the server judges it
-        (400 ``BadRequestError`` for one it refuses).
+        site UUID, sent as ``filter[site_uuid]``). ``search`` keeps the chargers whose identity
+        contains the text (sent as ``search``: the documented identity filter, whose parameter
+        name is unverified). ``sort`` is a field name, ``-`` prefixed to descend; the API does not
+        document which fields it sorts by, so the server judges it (400 ``BadRequestError`` for one
+        it refuses).
         """
         path = f"/teams/{uuid_segment(team, 'team')}/chargers"
         filters = {
@@ -74,7 +82,12 @@ class Teams(Resource):
             "license": check.any_of("license", license),
             "site_uuid": None if site is None else uuid_segment(site, "site"),
         }
-        params = query(filters=filters, sort=sort, per_page=check.page_size("per_page", per_page))
+        params = query(
+            filters=filters,
+            sort=sort,
+            search=None if search is None else check.text("search", search),
+            per_page=check.page_size("per_page", per_page),
+        )
         return AsyncPager(self._transport, path, TeamCharger, params=params)
 
     def sites(
@@ -123,3 +136,50 @@ class Teams(Resource):
             per_page=check.page_size("per_page", per_page),
         )
         return AsyncPager(self._transport, path, TeamTransaction, params=params)
+
+    # -- creating ---------------------------------------------------------------------------------
+
+    async def create(self, *, name: str, email: str, type: str | None = None) -> Team:
+        """``POST /teams``: create a team of which the user is the owner; returns it.
+
+        ``name`` and ``email`` (the team's contact address) are required, at most 255 characters
+        each. ``type`` is the team's kind, e.g. ``"Company"``, ``"Installer"``, ``"Other"`` (the
+        older docs list Personal, HOA, Retailer, Installer, Wholesaler, Company, OEM, Other; the
+        current ones do not document it, so it is sent only when given and not checked against a
+        list). Arguments are checked before sending (``InvalidRequestError``); the server's own
+        refusals raise ``UnprocessableEntityError`` with its field errors.
+        """
+        body: dict[str, str] = {
+            "name": check.text("name", name, max_length=255),
+            "email": check.text("email", email, max_length=255),
+        }
+        if "@" not in body["email"]:
+            raise InvalidRequestError(f"email must be an email address, got {email!r}")
+        if type is not None:
+            body["type"] = check.text("type", type, max_length=255)
+        return await self._send("POST", "/teams", Team, json=body)
+
+    async def import_chargers(
+        self,
+        team: str | uuid.UUID,
+        file: bytes | str | os.PathLike[str],
+        *,
+        filename: str | None = None,
+    ) -> ChargerImportResult:
+        """``POST /teams/{uuid}/chargers/import``: add chargers to the team from a CSV file.
+
+        ``file`` is a path (``pathlib.Path``) that is read, or the file's content as ``bytes`` or
+        ``str`` (a ``str`` is content, never a path): one charger identity per row; a header row is
+        detected by the server. ``filename`` is the name sent (by default the path's name, or
+        ``import.csv``) and must end in ``.csv`` or ``.txt``. The file may be at most 1 MB
+        (1,048,576 bytes). A wrong extension, an over-size or empty file, or an unreadable path
+        raises ``InvalidRequestError`` before anything is sent.
+
+        Returns the counts: ``created`` chargers, ``skipped`` identities that already exist, and
+        ``errors`` (rows that could not be imported, with the reason). The upload is sent once and
+        never retried after it may have reached the server.
+        """
+        path = f"/teams/{uuid_segment(team, 'team')}/chargers/import"
+        upload = csv_upload(file, filename=filename)
+        answer = await self._transport.request("POST", path, upload=upload)
+        return structure_response(answer, ChargerImportResult, method="POST", path=path)

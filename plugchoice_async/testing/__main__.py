@@ -14,7 +14,7 @@ import sys
 from typing import get_args
 
 from ._ratelimit import ThrottleName
-from ._server import PlugchoiceEmulator, RateLimitHeaderMode
+from ._server import PlugchoiceEmulator, RateLimitHeaderMode, UserEnvelope
 
 __all__ = ["main"]
 
@@ -70,6 +70,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listings ignore per_page and serve 25 items a page, as the real API may (default: honour it, 1-100)",
     )
+    parser.add_argument(
+        "--endpoint-period",
+        type=float,
+        default=60.0,
+        help="window of the per-endpoint budgets (setup, invitations, Chargee meter, public charging) in seconds; "
+        "0 turns them off (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--user-envelope",
+        choices=get_args(UserEnvelope),
+        default="bare",
+        help="how GET /user answers: bare (the account itself, as the published examples show) or wrapped "
+        '(in {"data": ...}) (default: %(default)s)',
+    )
     return parser
 
 
@@ -88,6 +102,8 @@ def _emulator(args: argparse.Namespace) -> PlugchoiceEmulator:
         port=args.port,
         latency=args.latency,
         honour_per_page=not args.ignore_per_page,
+        endpoint_period=args.endpoint_period or None,
+        user_envelope=args.user_envelope,
     )
 
 

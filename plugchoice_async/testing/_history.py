@@ -17,6 +17,7 @@ from ._fleet import DAY, REFERENCE_EPOCH, format_timestamp, parse_timestamp
 
 __all__ = [
     "INSIGNIFICANT_METHODS",
+    "SAMPLE_INTERVAL",
     "History",
     "LogEntry",
     "MeterValueRow",
@@ -25,6 +26,7 @@ __all__ = [
     "graph",
     "log_entry",
     "meter_value",
+    "ocpp_command",
     "ocpp_time",
     "phases_of",
     "site_transaction",
@@ -32,7 +34,13 @@ __all__ = [
 ]
 
 _HOUR = 3600
-_SAMPLE_INTERVAL = 900  # Sample.Periodic every 15 minutes
+#: Seconds of the emulator's clock between two ``Sample.Periodic`` sets of a running session.
+SAMPLE_INTERVAL = 300
+_BACKFILL = 2 * DAY  # a running session is sampled at most this far back (after a jump of the clock)
+_MAX_ROWS = 100_000  # meter values kept per charger, the newest
+_REGISTER = "Energy.Active.Import.Register"
+_PHASES = ("L1", "L2", "L3")
+_SUSPENDED = frozenset(("SuspendedEV", "SuspendedEVSE"))
 _MAX_ENERGY_SECONDS = 8 * _HOUR  # a car is full after this long: the register stops growing
 _STOP_REASONS = ("EVDisconnected", "Local", "Remote", "Other", "PowerLoss", "DeAuthorized")
 _STOP_WEIGHTS = (40, 25, 15, 10, 6, 4)
@@ -65,6 +73,8 @@ class TransactionRow:
     reservation_id: int | None = None
     kwh_as_number: bool = False  # the API writes total_kwh as a number for some sessions, "7.00" for others
     updated: int = 0
+    #: Seconds after which the car is full (the register stops growing, no more power); None: never.
+    full_after: int | None = _MAX_ENERGY_SECONDS
 
     @property
     def active(self) -> bool:
@@ -72,8 +82,14 @@ class TransactionRow:
 
     def register_at(self, epoch: float) -> int:
         """The energy register (Wh) at ``epoch`` while this session runs."""
-        seconds = min(max(epoch - self.started, 0.0), _MAX_ENERGY_SECONDS)
+        seconds = max(epoch - self.started, 0.0)
+        if self.full_after is not None:
+            seconds = min(seconds, self.full_after)
         return self.meter_start + int(self.power * seconds / _HOUR)
+
+    def charging_at(self, epoch: float) -> bool:
+        """Whether the car still takes energy at ``epoch`` (not yet full)."""
+        return self.full_after is None or epoch - self.started < self.full_after
 
     def total_kwh(self) -> float | str:
         kwh = 0.0 if self.meter_stop is None else (self.meter_stop - self.meter_start) / 1000
@@ -154,7 +170,7 @@ def graph(tx: TransactionRow, now: int, offered: float, phases: int) -> dict[str
         date = format_timestamp(epoch)[:19] + "+00:00"
         kwh = round((tx.register_at(epoch) - tx.meter_start) / 1000, 3)
         energy.append({"date": date, "value": kwh, "unit": "kWh"})
-        charging = epoch - tx.started < _MAX_ENERGY_SECONDS
+        charging = tx.charging_at(epoch)
         wobble = (epoch // 300) % 3 / 10
         level = [round(amps - wobble, 1), round(amps - 0.2 + wobble, 1), round(amps + 0.1, 1)]
         if not charging:
@@ -179,6 +195,10 @@ class MeterValueRow(NamedTuple):
     phase: str | None
     location: str
     unit: str
+
+
+def _by_epoch(row: MeterValueRow) -> int:
+    return row.epoch
 
 
 def meter_value(row: MeterValueRow, charger_id: int) -> dict[str, Any]:
@@ -233,6 +253,62 @@ def log_entry(entry: LogEntry, charger_id: int) -> dict[str, Any]:
     }
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _ocpp_shape(value: Any) -> Any:
+    """A REST body as OCPP writes it: camelCase keys, optional (None) fields left out."""
+    if isinstance(value, dict):
+        return {_camel(key): _ocpp_shape(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_ocpp_shape(item) for item in value]
+    return value
+
+
+#: ``chargingProfileId`` of the profile ``actions/charge-limit`` sends: one per stack level, so a new limit at a
+#: level replaces the one before it on the charger too.
+CHARGE_LIMIT_PROFILE_ID = 900
+
+
+def ocpp_command(action: str, body: dict[str, Any], active_transaction: int | None = None) -> dict[str, Any]:
+    """The OCPP 1.6 payload the central system sends a charger for the REST ``actions/<action>`` ``body``.
+
+    ``active_transaction`` is the session ``stop`` ends when the body names none. This is what the log's ``params``
+    hold (the REST body is what ``ActionRecord.body`` keeps).
+    """
+    if action == "start":
+        return {"connectorId": body.get("connector_id") or 1, "idTag": body["id_token"]}
+    if action == "stop":
+        wanted = body.get("transaction_id")
+        return {"transactionId": active_transaction if wanted is None else wanted}
+    if action == "restart":
+        return {"type": "Soft"}
+    if action == "charge-limit":
+        level = body["stack_level"]
+        return {
+            "connectorId": body["connector_id"],
+            "csChargingProfiles": {
+                "chargingProfileId": CHARGE_LIMIT_PROFILE_ID + level,
+                "stackLevel": level,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Absolute",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": float(body["limit"])}],
+                },
+            },
+        }
+    if action == "charging-profile":
+        profile = _ocpp_shape(body["charging_profile"])
+        for period in profile.get("chargingSchedule", {}).get("chargingSchedulePeriod", []):
+            period["limit"] = float(period["limit"])
+        return {"connectorId": body["connector_id"], "csChargingProfiles": profile}
+    shaped: dict[str, Any] = _ocpp_shape(body)
+    return shaped  # clear-charging-profile (id, connectorId, ...), composite-schedule (connectorId, duration, ...)
+
+
 def ocpp_time(epoch: float) -> str:
     """A timestamp as OCPP messages carry it: ``2026-01-10T12:00:00Z`` (UTC, whole seconds)."""
     return format_timestamp(epoch)[:19] + "Z"
@@ -253,7 +329,9 @@ class History:
     charger: dict[str, Any]
     transactions: list[TransactionRow] = field(default_factory=list)
     id_tags: tuple[str, ...] = ()
-    _metervalues: list[MeterValueRow] | None = None
+    _metervalues: list[MeterValueRow] = field(default_factory=list)
+    _sampled: dict[int, int] = field(default_factory=dict)  # running session -> its last sample's epoch
+    _ended: set[int] = field(default_factory=set)  # sessions sampled to their end
     _logs: list[LogEntry] | None = None
     _next_log_id: int = 0
 
@@ -282,6 +360,7 @@ class History:
                 active = TransactionRow(
                     0, charger["id"], connector["connector_id"], connector["id"], "", 0, started, 0.0
                 )
+                active.full_after = None  # charging at the reference instant, it charges on whenever it is read
                 cursor = started
             finished: list[tuple[int, int]] = []
             for _ in range(rng.randint(1, 4)):
@@ -327,77 +406,115 @@ class History:
 
     # -- meter values ----------------------------------------------------------------------------
 
-    def metervalues(self) -> list[MeterValueRow]:
-        """Every sampled value, chronological."""
-        if self._metervalues is None:
-            rows: list[MeterValueRow] = []
-            for tx in self.transactions:
-                if not tx.active:
-                    rows += self._session_values(tx)
-            rows.sort(key=lambda row: row.epoch)
-            self._metervalues = rows
+    def metervalues(self, now: float) -> list[MeterValueRow]:
+        """Every value sampled up to ``now`` (epoch seconds), chronological; see :meth:`sync`."""
+        self.sync(int(now))
         return self._metervalues
+
+    def sync(self, now: int) -> None:
+        """Sample every session up to ``now``: what the chargers sent while nobody asked.
+
+        A session sends its ``Transaction.Begin`` reading, then a ``Sample.Periodic`` set every ``SAMPLE_INTERVAL``
+        seconds of the emulator's clock (register, power, and current and voltage per phase) while it runs, and
+        its ``Transaction.End`` register when it stops. Samples are made here, on read, so an idle emulator costs
+        nothing; a running session is sampled at most ``_BACKFILL`` back from now (after a long jump of the
+        clock), an unreachable charger's session is sampled once the charger is back online (as chargers queue
+        their meter values), and a charger keeps at most ``_MAX_ROWS`` values (the oldest go first).
+        """
+        fresh: list[MeterValueRow] = []
+        online = self.charger.get("connection_status") == "online"
+        for tx in self.transactions:
+            if tx.id in self._ended or tx.started > now:
+                continue
+            last = self._sampled.get(tx.id)
+            if last is None:
+                fresh += self._sample(tx, tx.started, "Transaction.Begin")
+                last = tx.started
+            if tx.stopped is not None or online:
+                end = now if tx.stopped is None else min(now, tx.stopped - 1)
+                first = max(last + 1, end - _BACKFILL)
+                epoch = tx.started + max(1, -(-(first - tx.started) // SAMPLE_INTERVAL)) * SAMPLE_INTERVAL
+                while epoch <= end:
+                    fresh += self._sample(tx, epoch, "Sample.Periodic")
+                    last = epoch
+                    epoch += SAMPLE_INTERVAL
+            self._sampled[tx.id] = last
+            if tx.stopped is not None and tx.stopped <= now:
+                register = str(tx.meter_stop if tx.meter_stop is not None else tx.meter_start)
+                fresh.append(self._row(tx, tx.stopped, register, "Transaction.End", _REGISTER, None, "Wh"))
+                self._ended.add(tx.id)
+                del self._sampled[tx.id]
+        if not fresh:
+            return
+        rows = self._metervalues
+        fresh.sort(key=_by_epoch)  # stable: a sample set stays in its order
+        in_order = not rows or rows[-1].epoch <= fresh[0].epoch
+        rows += fresh
+        if not in_order:
+            rows.sort(key=_by_epoch)
+        if len(rows) > _MAX_ROWS:
+            del rows[: len(rows) - _MAX_ROWS]
+
+    def latest_sample(self, tx: TransactionRow, now: float) -> list[MeterValueRow]:
+        """The newest set of values the session sent up to ``now`` (all of one instant), or ``[]``."""
+        rows = self.metervalues(now)
+        newest: list[MeterValueRow] = []
+        for row in reversed(rows):
+            if newest and row.epoch < newest[0].epoch:
+                break
+            if row.transaction_id == tx.id:
+                newest.insert(0, row)
+        return newest
 
     def _connector(self, number: int) -> dict[str, Any]:
         connectors: list[dict[str, Any]] = self.charger["connectors"]
         return next((connector for connector in connectors if connector["connector_id"] == number), {})
 
-    def _session_values(self, tx: TransactionRow) -> list[MeterValueRow]:
+    @staticmethod
+    def _row(
+        tx: TransactionRow, epoch: int, value: str, context: str, measurand: str, phase: str | None, unit: str
+    ) -> MeterValueRow:
+        location = "Body" if measurand == "Temperature" else "Outlet"
+        return MeterValueRow(
+            epoch, tx.connector_id, tx.connector_db_id, tx.id, value, context, measurand, phase, location, unit
+        )
+
+    def _watts(self, tx: TransactionRow, epoch: int) -> float:
+        """The power drawn at ``epoch``: none once the car is full, nor on a running session that is not
+        charging now (suspended by the EV, or by a 0 A limit)."""
+        if not tx.charging_at(epoch):
+            return 0.0
+        if tx.active and self._connector(tx.connector_id).get("status") in _SUSPENDED:
+            return 0.0
+        return tx.power * (0.97 + (hash((self.seed, tx.id, epoch)) % 1000) * 0.00003)  # within 3% below
+
+    def _sample(self, tx: TransactionRow, epoch: int, context: str) -> list[MeterValueRow]:
+        """One sample set: register, power, then current and voltage per phase (DC: one of each)."""
         phases = phases_of(self._connector(tx.connector_id))
-        rng = random.Random(f"plugchoice-metervalues:{self.seed}:{tx.id}")
+        watts = self._watts(tx, epoch)
+        volts = 230.0 + (hash((self.seed, tx.id, epoch, 1)) % 21 - 10) / 10
 
-        def row(epoch: int, value: str, context: str, measurand: str, phase: str | None, unit: str) -> MeterValueRow:
-            location = "Body" if measurand == "Temperature" else "Outlet"
-            return MeterValueRow(
-                epoch, tx.connector_id, tx.connector_db_id, tx.id, value, context, measurand, phase, location, unit
-            )
+        def row(value: str, measurand: str, phase: str | None, unit: str) -> MeterValueRow:
+            return self._row(tx, epoch, value, context, measurand, phase, unit)
 
-        register = "Energy.Active.Import.Register"
         rows = [
-            row(tx.started, str(tx.meter_start), "Transaction.Begin", register, None, "Wh"),
-            row(tx.started, str(rng.randrange(12, 38)), "Transaction.Begin", "Temperature", None, "Celsius"),
+            row(str(tx.register_at(epoch)), _REGISTER, None, "Wh"),
+            row(f"{watts:.0f}", "Power.Active.Import", None, "W"),
         ]
-        stopped = tx.stopped if tx.stopped is not None else tx.started
-        for epoch in range(tx.started + _SAMPLE_INTERVAL, stopped, _SAMPLE_INTERVAL):
-            charging = epoch - tx.started < _MAX_ENERGY_SECONDS
-            watts = tx.power * rng.uniform(0.97, 1.0) if charging else 0.0
-            rows.append(row(epoch, str(tx.register_at(epoch)), "Sample.Periodic", register, None, "Wh"))
-            rows.append(row(epoch, f"{watts:.0f}", "Sample.Periodic", "Power.Active.Import", None, "W"))
-            if phases:
-                amps = watts / (230 * phases)
-                for phase in ("L1", "L2", "L3")[:phases]:
-                    rows.append(
-                        row(
-                            epoch,
-                            f"{amps * rng.uniform(0.98, 1.02):.1f}",
-                            "Sample.Periodic",
-                            "Current.Import",
-                            phase,
-                            "A",
-                        )
-                    )
-            else:
-                rows.append(row(epoch, f"{watts / 400:.1f}", "Sample.Periodic", "Current.Import", None, "A"))
-        rows.append(row(stopped, str(tx.meter_stop or tx.meter_start), "Transaction.End", register, None, "Wh"))
+        if phases:
+            amps = f"{watts / (230 * phases):.1f}"  # evenly loaded phases
+            rows += [row(amps, "Current.Import", phase, "A") for phase in _PHASES[:phases]]
+            rows += [row(f"{volts:.1f}", "Voltage", f"{phase}-N", "V") for phase in _PHASES[:phases]]
+        else:
+            rows.append(row(f"{watts / 400:.1f}", "Current.Import", None, "A"))
+            rows.append(row(f"{volts + 170:.1f}", "Voltage", None, "V"))
+        if context == "Transaction.Begin":
+            rows.append(row(str(12 + hash((self.seed, tx.id)) % 26), "Temperature", None, "Celsius"))
         return rows
 
     def record_values(self, tx: TransactionRow, epoch: int, context: str) -> None:
-        """Add the register reading a live start or stop sends."""
-        value = tx.meter_start if context == "Transaction.Begin" else (tx.meter_stop or tx.meter_start)
-        self.metervalues().append(
-            MeterValueRow(
-                epoch,
-                tx.connector_id,
-                tx.connector_db_id,
-                tx.id,
-                str(value),
-                context,
-                "Energy.Active.Import.Register",
-                None,
-                "Outlet",
-                "Wh",
-            )
-        )
+        """Sample up to a live start or stop, which adds the session's begin (or end) reading."""
+        self.sync(epoch)
 
     # -- log ---------------------------------------------------------------------------------------
 
@@ -425,9 +542,12 @@ class History:
             entries.append(LogEntry(0, epoch, method, destination, status, params, result, rng.random() < 0.3))
 
         last_seen = parse_timestamp(charger["last_heartbeat_at"]) if charger.get("last_heartbeat_at") else None
+        accepted = {"status": "Accepted"}
         if charger.get("last_connection_at"):
             booted = parse_timestamp(charger["last_connection_at"])
             model = charger.get("model") or {}
+            if rng.random() < 0.4:  # restarted from the platform (actions/restart)
+                add(booted - 20, "Reset", ocpp_command("restart", {}), accepted, "charger")
             add(
                 booted,
                 "BootNotification",
@@ -457,13 +577,8 @@ class History:
         for tx in self.transactions:
             tag = {"idTagInfo": {"status": "Accepted"}}
             if tx.stop_reason == "Remote" or rng.random() < 0.2:
-                add(
-                    tx.started - 5,
-                    "RemoteStartTransaction",
-                    {"connectorId": tx.connector_id, "idTag": tx.id_tag},
-                    {"status": "Accepted"},
-                    "charger",
-                )
+                body = {"connector_id": tx.connector_id, "id_token": tx.id_tag}
+                add(tx.started - 5, "RemoteStartTransaction", ocpp_command("start", body), accepted, "charger")
             else:
                 add(tx.started - 3, "Authorize", {"idTag": tx.id_tag}, tag)
             add(
@@ -489,17 +604,17 @@ class History:
                 {},
             )
             add(
-                tx.started + _SAMPLE_INTERVAL,
+                tx.started + SAMPLE_INTERVAL,
                 "MeterValues",
                 {
                     "connectorId": tx.connector_id,
                     "transactionId": tx.id,
                     "meterValue": [
                         {
-                            "timestamp": ocpp_time(tx.started + _SAMPLE_INTERVAL),
+                            "timestamp": ocpp_time(tx.started + SAMPLE_INTERVAL),
                             "sampledValue": [
                                 {
-                                    "value": str(tx.register_at(tx.started + _SAMPLE_INTERVAL)),
+                                    "value": str(tx.register_at(tx.started + SAMPLE_INTERVAL)),
                                     "measurand": "Energy.Active.Import.Register",
                                     "unit": "Wh",
                                 }
@@ -511,13 +626,8 @@ class History:
             )
             if tx.stopped is not None:
                 if tx.stop_reason == "Remote":
-                    add(
-                        tx.stopped - 2,
-                        "RemoteStopTransaction",
-                        {"transactionId": tx.id},
-                        {"status": "Accepted"},
-                        "charger",
-                    )
+                    body = {"transaction_id": tx.id}
+                    add(tx.stopped - 2, "RemoteStopTransaction", ocpp_command("stop", body), accepted, "charger")
                 add(
                     tx.stopped,
                     "StopTransaction",
@@ -530,6 +640,13 @@ class History:
                     },
                     tag,
                 )
+        if last_seen is not None and rng.random() < 0.6:  # a charge limit (actions/charge-limit), maybe cleared
+            limit = {"connector_id": 0, "limit": rng.choice((6, 10, 16, 20, 25)), "stack_level": 1}
+            add(last_seen - 5 * _HOUR, "SetChargingProfile", ocpp_command("charge-limit", limit), accepted, "charger")
+            if rng.random() < 0.5:
+                clear = {"id": CHARGE_LIMIT_PROFILE_ID + 1, "connector_id": None}
+                cleared = ocpp_command("clear-charging-profile", clear)
+                add(last_seen - 4 * _HOUR, "ClearChargingProfile", cleared, accepted, "charger")
         if last_seen is not None and rng.random() < 0.5:
             add(
                 last_seen - 7 * _HOUR,

@@ -1,7 +1,9 @@
-"""Routes of chargers themselves: the list and documents, updates, connectors, actions and settings."""
+"""Routes of chargers themselves: the list and documents, creation and setup, updates, connectors, actions,
+settings and license payments."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -49,11 +51,43 @@ _OCPP_METHODS = {
     "charging-profile": "SetChargingProfile",
     "clear-charging-profile": "ClearChargingProfile",
     "composite-schedule": "GetCompositeSchedule",
+    "setup": "ChangeConfiguration",
 }
+#: The keys of the charger document ``POST /chargers`` answers with (inside ``data``), as the older docs show it.
+_CREATE_FIELDS = (
+    "uuid",
+    "id",
+    "identity",
+    "reference",
+    "connection_status",
+    "status",
+    "error",
+    "error_info",
+    "vendor_id",
+    "vendor_error_code",
+    "firmware_version",
+    "server",
+    "last_connection_at",
+    "last_disconnection_at",
+    "last_heartbeat_at",
+    "setup_pending",
+    "setup_completed",
+    "blocked",
+    "max_current",
+    "created_at",
+    "updated_at",
+    "licenses",
+    "permissions",
+)
+_SETUP_ROTATIONS = {3: ("RST", "RTS", "SRT", "STR", "TRS", "TSR"), 1: ("R", "S", "T")}
+_NET_TYPES = ("IT", "TT", "TN", "unknown")
+_MAX_IDENTITY = 45
 
 
 class ChargerRoutes(RouteGroup):
-    """``/chargers``, ``/chargers/{c}``, its connectors, ``actions/*`` and ``settings/*``."""
+    """``/chargers``, ``/chargers/{c}``, its setup, connectors, ``actions/*``, ``settings/*`` and license payments."""
+
+    _license_rng: random.Random | None = None  # the payment intents' ids, drawn on first use
 
     def register(self, add: AddRoute) -> None:
         add("GET", "/chargers/{uuid}", self.get_charger)  # first: the router tries /chargers/... in this order
@@ -74,6 +108,10 @@ class ChargerRoutes(RouteGroup):
         add("POST", "/chargers/{uuid}/settings/plug-charge", self.set_plug_charge)
         add("GET", "/chargers/{uuid}/settings/public-charging", self.get_public_charging)
         add("POST", "/chargers/{uuid}/settings/public-charging", self.set_public_charging)
+        add("POST", "/chargers", self.create_charger)
+        add("POST", "/chargers/{uuid}/setup", self.setup)
+        add("GET", "/chargers/{uuid}/settings/nanogrid", self.get_nanogrid)
+        add("POST", "/chargers/{uuid}/licenses/payment-intent", self.payment_intent)
 
     # -- documents -------------------------------------------------------------------------------
 
@@ -360,3 +398,102 @@ class ChargerRoutes(RouteGroup):
         if plan is not None:
             public["billing"]["plan"] = plan
         return ok(public)
+
+    # -- creation, setup, nanogrid, licenses ------------------------------------------------------
+
+    async def create_charger(self, request: web.Request) -> web.Response:
+        """``POST /chargers``: a new charger in the user's team (or ``team_uuid``), on ``site_uuid`` if given."""
+        state = self.state
+        world = state.world
+        check = Validator(await read_input(request))
+        identity = check.string("identity", required=True, max=_MAX_IDENTITY)
+        team_uuid = check.uuid("team_uuid", nullable=True)
+        site_uuid = check.uuid("site_uuid", nullable=True)
+        if identity is not None and state.identity_taken(identity):
+            check.fail("identity", "The identity has already been taken.")
+        team_uuid = None if team_uuid is None else team_uuid.lower()
+        site_uuid = None if site_uuid is None else site_uuid.lower()
+        if team_uuid is not None and team_uuid not in world.teams and team_uuid != world.foreign_team["uuid"]:
+            check.fail("team_uuid", "The selected team uuid is invalid.")
+        if site_uuid is not None and site_uuid not in world.sites and site_uuid != world.foreign_site["uuid"]:
+            check.fail("site_uuid", "The selected site uuid is invalid.")
+        if check.failed or identity is None:
+            return check.response()
+        if team_uuid == world.foreign_team["uuid"] or site_uuid == world.foreign_site["uuid"]:
+            return json_response(403, FORBIDDEN)
+        teams = {team_uuid or state.personal_team()["uuid"]}
+        if site_uuid is not None:
+            teams.add(world.site_team[site_uuid])
+        charger = state.create_charger(identity, teams, site_uuid)
+        return ok({"data": {name: charger.get(name) for name in _CREATE_FIELDS}})
+
+    async def setup(self, request: web.Request) -> web.Response:
+        """``POST /chargers/{c}/setup``: validated, sent to the charger, which then restarts (see ``State.setup``)."""
+        found = await self._charger_and_input(request)
+        if isinstance(found, web.Response):
+            return found
+        charger, check = found
+        phases = check.integer("phases", required=True)
+        if phases is not None and phases not in _SETUP_ROTATIONS:
+            check.fail("phases", "The selected phases is invalid.")
+            phases = None
+        max_current = check.integer("max_current", required=True, min=6)
+        group = check.integer("group", nullable=True)
+        net_type = check.one_of("net_type", _NET_TYPES, nullable=True)
+        rotation = check.string("phase_rotation", nullable=True)
+        if rotation is not None and phases is not None and rotation not in _SETUP_ROTATIONS[phases]:
+            check.fail("phase_rotation", "The phase rotation does not match the number of phases.")
+        if group is not None:
+            site_uuid = self.state.world.charger_site.get(charger["uuid"])
+            groups = self.state.world.groups.get(site_uuid or "", [])
+            if all(item["id"] != group for item in groups):
+                check.fail("group", "The selected group is invalid.")
+        if check.failed or phases is None or max_current is None:
+            return check.response()
+        body = {
+            "phases": phases,
+            "max_current": max_current,
+            "group": group,
+            "net_type": net_type,
+            "phase_rotation": rotation,
+        }
+        status, timed_out = self.state.perform(
+            charger["uuid"], "setup", _OCPP_METHODS["setup"], body, lambda: self.state.setup(charger["uuid"], body)
+        )
+        if timed_out:
+            return message_response(504, _TIMEOUT)
+        if status != "Accepted":
+            return ok({"message": "The charger rejected the setup.", "setup_pending": False})
+        return ok({"message": "Charger setup started. The charger will restart.", "setup_pending": True})
+
+    async def get_nanogrid(self, request: web.Request) -> web.Response:
+        charger = self.charger(request.match_info["uuid"])
+        if isinstance(charger, web.Response):
+            return charger
+        return ok(self.state.nanogrid(charger["uuid"]))
+
+    async def payment_intent(self, request: web.Request) -> web.Response:
+        """``POST /chargers/{c}/licenses/payment-intent``: Stripe test-mode ids, drawn afresh for every call."""
+        found = await self._charger_and_input(request)
+        if isinstance(found, web.Response):
+            return found
+        _, check = found
+        product = check.string("product", required=True, max=255)
+        if check.failed or product is None:
+            return check.response()
+        if self._license_rng is None:
+            self._license_rng = random.Random(f"plugchoice-license:{self.state.seed}")
+        rng = self._license_rng
+
+        def token(prefix: str, length: int = 24) -> str:
+            alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+            return prefix + "".join(rng.choice(alphabet) for _ in range(length))
+
+        return ok(
+            {
+                "payment_intent": token("pi_"),
+                "ephemeral_key": token("ek_test_"),
+                "customer": token("cus_", 14),
+                "publishable_key": token("pk_test_"),
+            }
+        )

@@ -110,12 +110,15 @@ class MeteringRoutes(RouteGroup):
         add("GET", "/chargers/{uuid}/logs", self.logs)
 
     # -- live readings ---------------------------------------------------------------------------
+    #
+    # Both answer the newest values the connector's running session sent (see ``History.sync``), so they agree
+    # with ``GET /chargers/{c}/metervalues``; an idle connector shows its last register and no power.
 
-    def _reading(self, charger: dict[str, Any], connector: dict[str, Any]) -> tuple[TransactionRow | None, float]:
-        """The connector's session and the power it draws now (W)."""
-        tx = self.state.history(charger["uuid"]).active_on(connector["connector_id"])
-        charging = tx is not None and connector["status"] == "Charging" and charger["connection_status"] == "online"
-        return tx, (tx.power if charging and tx is not None else 0.0)
+    def _newest(self, charger: dict[str, Any], connector: dict[str, Any]) -> list[MeterValueRow]:
+        """The newest sample set of the connector's running session ([] when it has none)."""
+        history = self.state.history(charger["uuid"])
+        tx = history.active_on(connector["connector_id"])
+        return [] if tx is None else history.latest_sample(tx, self.state.now())
 
     async def latest_metervalue(self, request: web.Request) -> web.Response:
         found = self.connector(request.match_info["uuid"], request.match_info["number"])
@@ -123,33 +126,38 @@ class MeteringRoutes(RouteGroup):
             return found
         charger, connector = found
         number = connector["connector_id"]
+
+        def sample(value: str, context: str, measurand: str, phase: str | None, location: str, unit: str) -> Any:
+            return {
+                "value": value,
+                "context": context,
+                "format": "Raw",
+                "measurand": measurand,
+                "phase": phase,
+                "location": location,
+                "unit": unit,
+            }
+
+        newest = self._newest(charger, connector)
+        if newest:
+            values = [sample(r.value, r.context, r.measurand, r.phase, r.location, r.unit) for r in newest]
+            reading = {"timestamp": ocpp_time(newest[0].epoch), "sampledValue": values}
+            return ok({"connectorId": number, "meterValue": [reading]})
         now = self.state.now()
         register = self.state.history(charger["uuid"]).register(number, now)
         if register is None:  # never charged (or never seen): nothing sampled yet
             return ok({"connectorId": number, "meterValue": []})
-        _, watts = self._reading(charger, connector)
         seen = charger["connection_status"] == "online" or not charger.get("last_heartbeat_at")
         epoch = now if seen else parse_timestamp(charger["last_heartbeat_at"])
-
-        def sample(value: str, measurand: str, phase: str | None, unit: str) -> dict[str, Any]:
-            return {
-                "value": value,
-                "context": "Sample.Periodic",
-                "format": "Raw",
-                "measurand": measurand,
-                "phase": phase,
-                "location": "Outlet",
-                "unit": unit,
-            }
-
+        periodic = "Sample.Periodic"
         values = [
-            sample(str(register), "Energy.Active.Import.Register", None, "Wh"),
-            sample(f"{watts:.0f}", "Power.Active.Import", None, "W"),
+            sample(str(register), periodic, "Energy.Active.Import.Register", None, "Outlet", "Wh"),
+            sample("0", periodic, "Power.Active.Import", None, "Outlet", "W"),
         ]
         phases = phases_of(connector)
         for phase in ("L1", "L2", "L3")[:phases]:
-            values.append(sample(f"{watts / (230 * phases):.1f}", "Current.Import", phase, "A"))
-            values.append(sample("230.0", "Voltage", f"{phase}-N", "V"))
+            values.append(sample("0.0", periodic, "Current.Import", phase, "Outlet", "A"))
+            values.append(sample("230.0", periodic, "Voltage", f"{phase}-N", "Outlet", "V"))
         return ok({"connectorId": number, "meterValue": [{"timestamp": ocpp_time(epoch), "sampledValue": values}]})
 
     async def power_usage(self, request: web.Request) -> web.Response:
@@ -164,13 +172,16 @@ class MeteringRoutes(RouteGroup):
             heartbeat = charger.get("last_heartbeat_at")
             epoch = parse_timestamp(heartbeat) if heartbeat else now
             return ok({"timestamp": _ms_stamp(epoch), "L1": "-", "L2": dash[0], "L3": dash[1], "kW": "-"})
-        _, watts = self._reading(charger, connector)
-        phases = phases_of(connector)
-        if watts == 0:
+        newest = self._newest(charger, connector)
+        watts = sum(float(row.value) for row in newest if row.measurand == "Power.Active.Import")
+        if not newest or watts == 0:
             return ok({"timestamp": _ms_stamp(now), "L1": "0", "L2": dash[0], "L3": dash[1], "kW": "0.00"})
-        amps = f"{watts / (230 * phases):.1f}" if phases else "-"
-        lines = (amps, amps, amps) if phases == 3 else (amps, *dash)  # one phase, or DC: no phase currents
-        reading = {"timestamp": _ms_stamp(now), "L1": lines[0], "L2": lines[1], "L3": lines[2]}
+        currents = {row.phase: row.value for row in newest if row.measurand == "Current.Import"}
+        if phases_of(connector) == 3:
+            lines = (currents.get("L1", "-"), currents.get("L2", "-"), currents.get("L3", "-"))
+        else:  # one phase, or DC: no phase currents
+            lines = (currents.get("L1", "-"), *dash)
+        reading = {"timestamp": _ms_stamp(newest[0].epoch), "L1": lines[0], "L2": lines[1], "L3": lines[2]}
         return ok({**reading, "kW": f"{watts / 1000:.2f}"})
 
     # -- meter values ----------------------------------------------------------------------------
@@ -191,7 +202,8 @@ class MeteringRoutes(RouteGroup):
         if check.failed or date_from is None or date_to is None:
             return check.response()
         since, until = _epoch(date_from), _epoch(date_to)
-        rows = [row for row in self.state.history(charger["uuid"]).metervalues() if since <= row.epoch <= until]
+        rows = self.state.history(charger["uuid"]).metervalues(self.state.now())
+        rows = [row for row in rows if since <= row.epoch <= until]
         for name, value in wanted.items():
             if value is not None:
                 rows = [row for row in rows if getattr(row, name) == value]

@@ -14,11 +14,13 @@ handlers from ``request.match_info``), then every request goes through one pipel
    jobs due by now reached their chargers, or Laravel's 404 / 405 when the router found none.
 
 ``POST /oauth/token`` (at the server root, not under ``/api/v3``) skips steps 2 and 3, as Passport's endpoint
-needs no bearer token; faults still apply to it (match it with ``path="/oauth/token"``).
+needs no bearer token; faults still apply to it (match it with ``path="/oauth/token"``). Public charging
+(``/public-charging/...``) needs no bearer token either: it passes step 2 without a caller, so step 3 counts it
+against no token's budget.
 
 Route handlers live in one module per area (``_routes_chargers``, ``_routes_metering``, ``_routes_sites``,
-``_oauth``) over the shared :class:`~._state.State`; the answers' helpers (JSON, Laravel's errors and validation)
-are in ``_web`` and the three paginator shapes in ``_pagination``.
+``_routes_access``, ``_routes_public``, ``_oauth``) over the shared :class:`~._state.State`; the answers' helpers
+(JSON, Laravel's errors and validation) are in ``_web`` and the three paginator shapes in ``_pagination``.
 """
 
 from __future__ import annotations
@@ -40,27 +42,38 @@ from multidict import MultiMapping
 from yarl import URL
 
 from ._bulk import BulkCommands, BulkRoutes
+from ._endpoint_throttle import EndpointThrottles
 from ._faults import Fault, FaultQueue, html_error_page, json_error_body
 from ._fleet import REFERENCE_EPOCH
 from ._history import charger_transaction
 from ._oauth import OAUTH_PATH, OAuthServer
 from ._ratelimit import THROTTLES, Throttle, ThrottleName
+from ._routes_access import AccessRoutes
+from ._routes_accounts import AccountRoutes
 from ._routes_chargers import ChargerRoutes
 from ._routes_metering import MeteringRoutes
+from ._routes_public import PublicRoutes
 from ._routes_sites import SiteRoutes, TeamRoutes
 from ._state import BEHAVIOURS, ActionRecord, Behaviour, State
 from ._web import json_response, message_response
 
-__all__ = ["LoggedRequest", "PlugchoiceEmulator", "RateLimitHeaderMode", "json_response"]
+__all__ = ["LoggedRequest", "PlugchoiceEmulator", "RateLimitHeaderMode", "UserEnvelope", "json_response"]
 
 RateLimitHeaderMode = Literal["always", "on-429", "never"]
 _HEADER_MODES: tuple[str, ...] = get_args(RateLimitHeaderMode)
+#: How ``GET /user`` answers: the bare account (as the published examples show) or ``{"data": account}``.
+UserEnvelope = Literal["bare", "wrapped"]
+_USER_ENVELOPES: tuple[str, ...] = get_args(UserEnvelope)
 _THROTTLE_NAMES: tuple[str, ...] = get_args(ThrottleName)
+#: The largest request body read (aiohttp's default is 1 MiB): room for a 1 MB upload plus its multipart framing,
+#: and for an over-size one, which the route then refuses with Laravel's 422.
+_MAX_BODY = 4 * 1024 * 1024
 
 _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v3"
 _API_ROOT, _API_CUT = API_PREFIX + "/", len(API_PREFIX)  # a path under the API, and where its relative path starts
+_PUBLIC_ROOT = API_PREFIX + "/public-charging/"  # no bearer token: the session token is the credential
 _REDACTED = "<redacted>"
 _UNAUTHENTICATED = json_error_body(401)
 _TOO_MANY_ATTEMPTS = json_error_body(429)
@@ -125,11 +138,14 @@ class PlugchoiceEmulator:
                     charger = (await r.json())["data"]
 
     State is plain and mutable: ``chargers`` (uuid -> Get Charger document, in fleet order), ``user``,
-    ``latency``, ``error_rate``, ``error_status``, ``rate_limit``, ``rate_period``, ``throttle``,
+    ``user_envelope``, ``latency``, ``error_rate``, ``error_status``, ``rate_limit``, ``rate_period``, ``throttle``,
     ``rate_limit_headers``, ``rate_burst``, ``honour_per_page`` and ``bulk_delay`` may all be changed while it
     serves. Change charger documents with :meth:`set_charger`; after editing ``chargers`` directly, call
     :meth:`invalidate` so the cached JSON is rebuilt. Observations: ``requests``, ``max_in_flight``,
     ``rate_limited``; :meth:`reset_stats` clears them.
+
+    ``GET /user`` answers the account bare, as the published examples show (``user_envelope="bare"``, the
+    default); ``user_envelope="wrapped"`` answers ``{"data": account}`` as single resources elsewhere are.
 
     Listings serve ``per_page`` items a page (1..100, 25 by default) while ``honour_per_page`` is True (the
     default); False makes every listing ignore it and serve 25, reporting ``per_page`` 25, as the real API may.
@@ -145,7 +161,10 @@ class PlugchoiceEmulator:
     on one), and another owner's chargers (``foreign_uuids``, site ``foreign_site_uuid``, team ``foreign_team_uuid``)
     that answer 403 on every route. Every 7th charger (ids 7, 14, ...) lacks the ``sensitive`` permission, so its
     document has no ``pincode``; ``pincodes`` has every charger's. Transactions, meter values, logs and settings
-    of a charger are generated on first use (the same seed gives the same data).
+    of a charger are generated on first use (the same seed gives the same data). A charging connector samples its
+    meter every 5 minutes of ``clock`` (register, power, current and voltage per phase; made when read, see
+    ``_history.History.sync``), and ``latest-metervalue`` and ``power-usage`` show its newest sample. Command log
+    entries hold the OCPP message sent (``SetChargingProfile``, ``RemoteStartTransaction``, ...) and the reply.
 
     Commands (``actions/*``) are applied to the state as a charger would (see :meth:`set_action_behaviour`) and
     recorded in ``actions``. ``actions/composite-schedule`` answers OCPP's merged view of the charging profiles set
@@ -170,6 +189,11 @@ class PlugchoiceEmulator:
     ``X-RateLimit-Remaining`` on every authenticated answer and ``X-RateLimit-Reset`` (epoch seconds at which a
     retry is allowed) on 429s; ``"on-429"`` puts those three on 429s only; ``"never"`` sends none of them.
     Switching ``throttle`` while serving starts its counts afresh.
+
+    Per-endpoint budgets, in fixed windows of ``endpoint_period`` seconds (60 by default, None: off), beside the
+    user's: setup once per charger, invitations and the Chargee meter 5 per user, public charging 3 session starts,
+    30 reads and 10 confirms, stops or cancels per client address. Their 429 carries that route's
+    ``X-RateLimit-Limit``, ``X-RateLimit-Remaining: 0`` and ``Retry-After``, and counts in ``rate_limited``.
 
     ``clock`` drives the rate limit, ``LoggedRequest.at``, OAuth expiry and bulk runs (inject a fake one to step
     time); ``X-RateLimit-Reset`` maps it to epoch seconds with the offset between ``time.time()`` and the
@@ -202,6 +226,8 @@ class PlugchoiceEmulator:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         token_ttl: float = 3600.0,
         honour_per_page: bool = True,
+        endpoint_period: float | None = 60.0,
+        user_envelope: UserEnvelope = "bare",
     ) -> None:
         if chargers < 0:
             raise ValueError(f"chargers must not be negative, got {chargers}")
@@ -216,6 +242,7 @@ class PlugchoiceEmulator:
             raise ValueError(f"rate_period must be positive, got {rate_period}")
         _check_choice("throttle", throttle, _THROTTLE_NAMES)
         _check_choice("rate_limit_headers", rate_limit_headers, _HEADER_MODES)
+        _check_choice("user_envelope", user_envelope, _USER_ENVELOPES)
         if rate_burst < 0:
             raise ValueError(f"rate_burst must be at least 0, got {rate_burst}")
 
@@ -225,6 +252,12 @@ class PlugchoiceEmulator:
         self.throttle = throttle
         self.rate_limit_headers = rate_limit_headers
         self.rate_burst = rate_burst
+        if endpoint_period is not None and not endpoint_period > 0:
+            raise ValueError(f"endpoint_period must be None or positive, got {endpoint_period}")
+        #: The window of the per-endpoint budgets (setup, invitations, Chargee meter, public charging), None: off.
+        self.endpoint_period = endpoint_period
+        self._endpoints = EndpointThrottles()
+        self._user_envelope: UserEnvelope = user_envelope
         self.latency = latency
         self.error_rate = 0.0
         self.error_status = 500
@@ -307,6 +340,7 @@ class PlugchoiceEmulator:
     def chargers(self) -> dict[str, dict[str, Any]]:
         """uuid -> Get Charger document, in fleet order (the answers themselves: see :meth:`invalidate`)."""
         self._bulk.settle()
+        self._state.settle()  # a setup's restart, when due
         return self._state.chargers
 
     @chargers.setter
@@ -322,6 +356,16 @@ class PlugchoiceEmulator:
     @user.setter
     def user(self, user: dict[str, Any]) -> None:
         self._state.user = user
+
+    @property
+    def user_envelope(self) -> UserEnvelope:
+        """How ``GET /user`` answers: ``"bare"`` (the account itself, the default) or ``"wrapped"`` (in ``data``)."""
+        return self._user_envelope
+
+    @user_envelope.setter
+    def user_envelope(self, envelope: UserEnvelope) -> None:
+        _check_choice("user_envelope", envelope, _USER_ENVELOPES)
+        self._user_envelope = envelope
 
     @property
     def uuids(self) -> list[str]:
@@ -609,9 +653,13 @@ class PlugchoiceEmulator:
 
     @web.middleware
     async def _authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Step 2: a static token or a valid OAuth access token, else 401; Passport's token endpoint takes none."""
+        """Step 2: a static token or a valid OAuth access token, else 401.
+
+        Passport's token endpoint and public charging take none: their requests have no caller, so they do not
+        count against a token's rate budget either.
+        """
         caller = None
-        if request.path != OAUTH_PATH:
+        if request.path != OAUTH_PATH and not request.path.startswith(_PUBLIC_ROOT):
             caller = self._rate_key(request)
             if caller is None:
                 return json_response(401, _UNAUTHENTICATED)
@@ -628,6 +676,22 @@ class PlugchoiceEmulator:
             refused = self._throttle(caller, self.rate_limit, request[_ARRIVED], headers)
             if refused is not None:
                 return refused
+        if self.endpoint_period is not None:
+            self._endpoints.period = self.endpoint_period
+            path = request.path
+            relative = path[_API_CUT:] if path.startswith(_API_ROOT) else path
+            over = self._endpoints.hit(request.method, relative, caller, request.remote or "", request[_ARRIVED])
+            if over is not None:
+                self.rate_limited += 1
+                response = json_response(429, _TOO_MANY_ATTEMPTS)
+                response.headers.update(
+                    {
+                        "X-RateLimit-Limit": str(over.limit),
+                        "X-RateLimit-Remaining": "0",
+                        "Retry-After": str(over.retry_after),
+                    }
+                )
+                return response
         return await handler(request)
 
     @web.middleware
@@ -664,6 +728,7 @@ class PlugchoiceEmulator:
 
         # Step 5, the route: bulk jobs due by now reach their chargers before its handler reads the state.
         self._bulk.settle()
+        self._state.settle()  # timed effects (a setup's restart) due by now, likewise
         try:
             answer = await handler(request)
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:  # aiohttp's router found no route
@@ -736,7 +801,10 @@ class PlugchoiceEmulator:
 
         ``GET /user`` and the charger routes come first (the hot path), then every other area.
         """
-        app = web.Application(middlewares=[self._arrive, self._authenticate, self._limit, self._inject_faults])
+        app = web.Application(
+            middlewares=[self._arrive, self._authenticate, self._limit, self._inject_faults],
+            client_max_size=_MAX_BODY,
+        )
         router = app.router
 
         def add(method: str, template: str, handler: Handler) -> None:
@@ -750,6 +818,9 @@ class PlugchoiceEmulator:
         bulk = BulkRoutes(state, self._bulk, self._caller)
         for group in (ChargerRoutes(state), bulk, MeteringRoutes(state), SiteRoutes(state), TeamRoutes(state)):
             group.register(add)
+        AccountRoutes(state).register(add)
+        AccessRoutes(state).register(add)
+        PublicRoutes(state).register(add)
         router.add_post(OAUTH_PATH, self._oauth.token)
         return app
 
@@ -759,7 +830,8 @@ class PlugchoiceEmulator:
         return request[_CALLER] or ""
 
     async def _get_user(self, request: web.Request) -> web.Response:
-        return json_response(200, orjson.dumps({"data": self._state.user}))
+        user = self._state.user
+        return json_response(200, orjson.dumps({"data": user} if self._user_envelope == "wrapped" else user))
 
 
 def _no_route(request: web.BaseRequest, error: web.HTTPNotFound | web.HTTPMethodNotAllowed) -> web.Response:

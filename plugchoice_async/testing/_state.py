@@ -7,13 +7,14 @@ change one in place, then :meth:`State.invalidate` it so its cached JSON is rebu
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._fleet import format_timestamp, generate_chargers, generate_user
-from ._history import History, LogEntry, TransactionRow, ocpp_time, phases_of
+from ._fleet import format_timestamp, generate_chargers, generate_user, random_uuid
+from ._history import History, LogEntry, TransactionRow, ocpp_command, ocpp_time, phases_of
 from ._pagination import per_page_param
 from ._schedule import composite_schedule, stored_profile, to_amps
 from ._web import parse_date
@@ -30,6 +31,16 @@ _NON_SENSITIVE_EVERY = 7  # every 7th charger (ids 7, 14, ...) is shared without
 _STARTABLE = frozenset(("Available", "Preparing", "Finishing"))
 _LIST_OMITS = frozenset(("pincode", "connectors"))
 _DEFAULT_AMPS = 32  # a connector's current when its document has no max_amperage
+
+#: After an accepted setup the charger restarts: it goes offline this many seconds of the emulator's clock later
+#: (a Reset: running sessions end) and is back online ``SETUP_OFFLINE_FOR`` seconds after that, set up.
+SETUP_RESTART_AFTER = 1.0
+SETUP_OFFLINE_FOR = 10.0
+#: The Chargee meters every emulator has: Chargee IDs ``CHG-0001``.. and serial numbers ``E0000001``.., in order;
+#: the last one cannot be read (its ``power`` is the server's error message).
+CHARGEE_METERS = 3
+CHARGEE_UNREADABLE = "Unable to retrieve power information for this meter."
+_TIMER_EPSILON = 1e-9  # an effect is due at its instant even when the clock got there by float steps
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -93,6 +104,16 @@ class State:
         self._settings: dict[str, ChargerSettingsState] = {}
         self._next_transaction_id = 100 * (chargers + 10) + 1
         self._next_card_id = 1
+        # site team access (_routes_access): site uuid -> team uuid -> access; invite token -> invite; requests
+        self.site_access: dict[str, dict[str, dict[str, Any]]] = {}
+        self.site_invites: dict[str, dict[str, Any]] = {}
+        self.sensitive_data_requests: list[dict[str, Any]] = []
+        self.public_sessions: dict[str, dict[str, Any]] = {}  # session token -> session (_routes_public)
+        self._timers: list[tuple[float, int, Callable[[float], None]]] = []  # a heap: (due epoch, order, effect)
+        self._next_timer = 0
+        self.setups: dict[str, dict[str, Any]] = {}  # uuid -> the last setup body the charger accepted
+        self._chargee: dict[str, dict[str, Any]] | None = None  # Chargee ID and serial (upper case) -> meter
+        self._accounts_rng = random.Random(f"plugchoice-accounts:{seed}")
 
     def _share(self, charger: dict[str, Any]) -> None:
         """Keep the charger's pincode aside, and hide it (and the sensitive permission) on every 7th charger."""
@@ -257,6 +278,22 @@ class State:
             mapping.pop(uuid, None)
         self.invalidate(uuid)
 
+    def move_to_site(self, uuid: str, site_uuid: str) -> None:
+        """``PATCH /sites/{s}/chargers/{c}/move``: the charger joins the site (and only its team), and its
+        configuration resets: no load-management group, and its connectors' ``max_amperage`` unset."""
+        world = self.world
+        previous = world.charger_site.get(uuid)
+        if previous is not None and uuid in world.site_chargers.get(previous, []):
+            world.site_chargers[previous].remove(uuid)
+        world.site_chargers.setdefault(site_uuid, []).append(uuid)
+        world.charger_site[uuid] = site_uuid
+        world.charger_teams[uuid] = {world.site_team[site_uuid]}
+        world.charger_group.pop(uuid, None)
+        connectors = self.chargers[uuid]["connectors"]
+        for connector in connectors:
+            connector["max_amperage"] = None
+        self._touch(uuid, *connectors)
+
     # -- sending a command -------------------------------------------------------------------------
 
     def perform(
@@ -273,12 +310,17 @@ class State:
     ) -> tuple[str, bool]:
         """Send a validated command to the charger as ``behaviour`` (by default its own) says; log and record it.
 
-        ``method`` and ``params`` (default: ``body``) are the OCPP message logged, ``body`` is what ``actions``
-        records, and ``command`` applies it and answers the charger's status. Returns that status (``""`` when the
-        charger stayed silent) and whether the answer timed out (behaviour ``"offline"`` or ``"slow"``).
+        ``method`` and ``params`` (default: the OCPP payload of ``body``, see ``ocpp_command``) are the OCPP
+        message logged, ``body`` (the REST body) is what ``actions`` records, and ``command`` applies it and
+        answers the charger's status. Returns that status (``""`` when the charger stayed silent) and whether the
+        answer timed out (behaviour ``"offline"`` or ``"slow"``).
         """
         behaviour = self.behaviour(uuid) if behaviour is None else behaviour
-        entry: LogEntry = self.history(uuid).log(self.epoch(), method, body if params is None else params, None)
+        history = self.history(uuid)
+        if params is None:
+            running = next((tx.id for tx in history.transactions if tx.active), None)
+            params = ocpp_command(action, body, running)
+        entry: LogEntry = history.log(self.epoch(), method, params, None)
         if behaviour == "reject":
             status, applied = "Rejected", False
         elif behaviour == "offline":
@@ -537,3 +579,161 @@ class State:
                 connector["status"] = "Charging"
                 touched.append(connector)
         self._touch(uuid, *touched, max_current=limit)
+
+    # -- timed effects: what happens later by the emulator's clock ---------------------------------
+
+    def at(self, due: float, effect: Callable[[float], None]) -> None:
+        """Run ``effect(due)`` once ``now`` reaches ``due`` (epoch seconds); see :meth:`settle`."""
+        heapq.heappush(self._timers, (due, self._next_timer, effect))
+        self._next_timer += 1
+
+    def settle(self) -> None:
+        """Apply every timed effect whose time has come, in due order (the emulator calls it before each route)."""
+        timers = self._timers
+        if not timers:
+            return
+        now = self.now() + _TIMER_EPSILON
+        while timers and timers[0][0] <= now:
+            due, _, effect = heapq.heappop(timers)
+            effect(due)
+
+    # -- creating chargers and teams ---------------------------------------------------------------
+
+    def identity_taken(self, identity: str) -> bool:
+        """Whether a charger (the user's or another owner's) has ``identity`` (compared case-blind, as MySQL does)."""
+        wanted = identity.casefold()
+        known = (*self.chargers.values(), *self.world.foreign_chargers.values())
+        return any(str(charger["identity"]).casefold() == wanted for charger in known)
+
+    def personal_team(self) -> dict[str, Any]:
+        """The user's personal team, created when there is none."""
+        team = next((t for t in self.world.teams.values() if t.get("is_personal_team")), None)
+        if team is None:
+            team = self.create_team(f"{self.user.get('name', 'User')}'s Team", str(self.user.get("email", "")), None)
+            team.update(is_personal_team=True, type="Personal")
+        return team
+
+    def create_team(self, name: str, email: str, kind: str | None) -> dict[str, Any]:
+        """A new team of the user (it is listed by ``GET /teams`` from now on)."""
+        world = self.world
+        next_id = max((t["id"] for t in (*world.teams.values(), world.foreign_team)), default=0) + 1
+        stamp = self.stamp()
+        team: dict[str, Any] = {
+            "uuid": random_uuid(self._accounts_rng),
+            "id": next_id,
+            "is_personal_team": False,
+            "name": name,
+            "type": kind or "Other",
+            "email": email,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        world.teams[team["uuid"]] = team
+        return team
+
+    def create_charger(self, identity: str, teams: set[str], site_uuid: str | None) -> dict[str, Any]:
+        """``POST /chargers``: a new ``never_seen`` charger named ``identity``, in ``teams`` (and on the site)."""
+        charger = self.add_charger("never_seen", teams, site_uuid)
+        stamp = self.stamp()
+        charger.update(identity=identity, reference=None, setup_pending=False, setup_completed=False, max_current=None)
+        self.settings(charger["uuid"]).base_max_current = None
+        charger.update(created_at=stamp, updated_at=stamp)
+        self.invalidate(charger["uuid"])
+        return charger
+
+    # -- setup: configure, then restart over the clock ---------------------------------------------
+
+    def setup(self, uuid: str, body: dict[str, Any]) -> str:
+        """The setup reaches the charger: its wiring and current change, ``setup_pending`` is set, and a restart is
+        scheduled (offline after ``SETUP_RESTART_AFTER`` s, online and set up ``SETUP_OFFLINE_FOR`` s later)."""
+        charger = self.chargers[uuid]
+        phases, rotation = body["phases"], body.get("phase_rotation")
+        power_type = "AC_3_PHASE" if phases == 3 else "AC_1_PHASE"
+        touched = []
+        for connector in charger["connectors"]:
+            if connector.get("power_type") == "DC":
+                continue
+            connector["power_type"] = power_type
+            if rotation is not None:
+                connector["phase_rotation"] = rotation
+            touched.append(connector)
+        self.settings(uuid).base_max_current = body["max_current"]
+        self.setups[uuid] = dict(body)
+        self._touch(uuid, *touched, setup_pending=True)
+        self._apply_profiles(uuid)  # max_current: a charging profile's limit still wins over the new maximum
+        self.at(self.now() + SETUP_RESTART_AFTER, lambda due: self._setup_restart(uuid, due))
+        return "Accepted"
+
+    def _setup_restart(self, uuid: str, due: float) -> None:
+        """The charger resets to apply its setup: sessions end, and it drops offline until it reconnects."""
+        charger = self.chargers.get(uuid)
+        if charger is None:
+            return
+        self.history(uuid).log(int(due), "Reset", {"type": "Soft"}, {"status": "Accepted"})
+        self.restart(uuid)
+        stamp = format_timestamp(due)
+        charger.update(connection_status="offline", last_disconnection_at=stamp, updated_at=stamp)
+        self.invalidate(uuid)
+        self.at(due + SETUP_OFFLINE_FOR, lambda back: self._setup_reconnect(uuid, back))
+
+    def _setup_reconnect(self, uuid: str, due: float) -> None:
+        """The charger is back online with its setup applied."""
+        charger = self.chargers.get(uuid)
+        if charger is None:
+            return
+        stamp = format_timestamp(due)
+        charger.update(
+            connection_status="online",
+            last_connection_at=stamp,
+            last_heartbeat_at=stamp,
+            setup_pending=False,
+            setup_completed=True,
+            updated_at=stamp,
+        )
+        self.invalidate(uuid)
+
+    # -- files and meters read from devices --------------------------------------------------------
+
+    def nanogrid(self, uuid: str) -> dict[str, Any]:
+        """``GET /chargers/{c}/settings/nanogrid``: the file as the charger reports it; ``error`` when it cannot."""
+        charger = self.chargers[uuid]
+        rng = random.Random(f"plugchoice-nanogrid:{self.seed}:{uuid}")
+        supported = rng.random() < 0.5
+        present = supported and rng.random() < 0.6
+        status = charger["connection_status"]
+        if status != "online":
+            error = "The charger has not connected yet." if status == "never_seen" else "The charger is offline."
+            return {"supported": supported, "present": False, "content": "", "error": error}
+        content = ""
+        if present:
+            amps = rng.choice((25, 35, 40, 63))
+            content = f"[nanogrid]\nenabled=1\nmain_fuse={amps}\nphases=3\nmeter=p1\n"
+        return {"supported": supported, "present": present, "content": content}
+
+    def chargee_meter(self, chargee: str) -> dict[str, Any] | None:
+        """The Chargee meter with this Chargee ID or serial number (case-blind), or None."""
+        if self._chargee is None:
+            rng = random.Random(f"plugchoice-chargee:{self.seed}")
+            meters: dict[str, dict[str, Any]] = {}
+            for number in range(1, CHARGEE_METERS + 1):
+                created = format_timestamp(self.now() - rng.randrange(30, 400) * 86_400)
+                if number == CHARGEE_METERS:
+                    latest: dict[str, Any] = {"l1": 0, "l2": 0, "l3": 0, "updated_at": "-"}
+                    power: Any = CHARGEE_UNREADABLE
+                else:
+                    amps = [rng.randrange(1, 40) for _ in range(3)]
+                    stamp = format_timestamp(self.now() - rng.randrange(2, 60))
+                    latest = {"l1": amps[0], "l2": amps[1], "l3": amps[2], "updated_at": stamp}
+                    power = sum(amps) * 230
+                meter = {
+                    "uuid": random_uuid(rng),
+                    "id": 1000 + number,
+                    "type": "p1_meter" if number < CHARGEE_METERS else "ct_meter",
+                    "latest_data": latest,
+                    "power": power,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+                meters[f"CHG-{number:04d}"] = meters[f"E{number:07d}"] = meter
+            self._chargee = meters
+        return self._chargee.get(chargee.upper())

@@ -49,6 +49,13 @@ class World:
     foreign_chargers: dict[str, dict[str, Any]]
     next_site_id: int = 1
     cards: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # site uuid -> card id -> card
+    charger_group: dict[str, int] = field(default_factory=dict)  # charger uuid -> its group's id (none: unattached)
+    smart_charging: dict[str, dict[str, Any]] = field(default_factory=dict)  # site uuid -> settings (on first use)
+    next_group_id: int = 1
+
+    def site_groups(self, site_uuid: str) -> dict[int, dict[str, Any]]:
+        """The site's groups by id."""
+        return {group["id"]: group for group in self.groups.get(site_uuid, [])}
 
     def teams_of(self, charger_uuid: str) -> list[str]:
         """The uuids of the charger's teams, in ``teams`` order."""
@@ -170,11 +177,11 @@ def _groups(rng: random.Random, site: dict[str, Any]) -> tuple[list[dict[str, An
     group = {
         "id": group_id,
         "site_id": site["id"],
-        "group_id": 1,
+        "group_id": None,  # the root
         "meter_id": None if meter is None else meter["id"],
         "total_amps": rng.choice((40, 63, 80, 125)),
         "net_type": rng.choice(("TN", "TT")),
-        "method": "dynamic" if meter is not None else "static",
+        "method": "boost",
         "solar_additional_amps": 0,
         "solar_always_charge": False,
         "solar_always_charge_amps": 6,
@@ -185,6 +192,32 @@ def _groups(rng: random.Random, site: dict[str, Any]) -> tuple[list[dict[str, An
         "updated_at": site["updated_at"],
     }
     return [group], ({} if meter is None else {group_id: meter})
+
+
+def _subgroup(parent: dict[str, Any], group_id: int) -> dict[str, Any]:
+    """A subgroup of ``parent``: half its capacity, no meter (no random draw: the rest of the world stays the same)."""
+    return {
+        **parent,
+        "id": group_id,
+        "group_id": parent["id"],
+        "meter_id": None,
+        "total_amps": parent["total_amps"] // 2,
+        "peak_shaving_enabled": False,
+        "peak_shaving_threshold": None,
+    }
+
+
+def _subgroups_and_members(world: World) -> None:
+    """Two subgroups under each site's root; the site's chargers in turn in the root, either subgroup, or none."""
+    for site_uuid, groups in world.groups.items():
+        root = groups[0]
+        for _ in range(2):
+            groups.append(_subgroup(root, world.next_group_id))
+            world.next_group_id += 1
+        for index, uuid in enumerate(world.site_chargers.get(site_uuid, ())):
+            slot = index % (len(groups) + 1)
+            if slot < len(groups):
+                world.charger_group[uuid] = groups[slot]["id"]
 
 
 def build_world(chargers: dict[str, dict[str, Any]], user: dict[str, Any], seed: int) -> World:
@@ -233,7 +266,7 @@ def build_world(chargers: dict[str, dict[str, Any]], user: dict[str, Any], seed:
         first_id=len(chargers) + 1,
         first_connector_id=2 * len(chargers) + 1,
     )
-    return World(
+    world = World(
         teams=teams,
         sites=sites,
         site_team=site_team,
@@ -246,4 +279,7 @@ def build_world(chargers: dict[str, dict[str, Any]], user: dict[str, Any], seed:
         foreign_site=foreign_site,
         foreign_chargers=foreign_chargers,
         next_site_id=site_count + 2,
+        next_group_id=site_count + 2,  # the root groups have their site's id; the foreign site has none
     )
+    _subgroups_and_members(world)
+    return world

@@ -1,0 +1,234 @@
+"""Per-endpoint rate limits: the few routes with a budget of their own, paced beside the user's.
+
+The API gives some routes their own limits on top of (or, for public charging, instead of) the
+500-a-minute budget of the user: charger setup once per 60 s per charger, site invitations and
+the Chargee meter 5 a minute, public charging 3 session starts, 30 reads and 10 confirms, stops or
+cancels a minute (per IP, with no user). Each such budget is paced by its own
+:class:`~plugchoice_async._ratelimit.LocalRateLimiter` (the same algorithm as the user's budget),
+so that:
+
+* a call waits for its route's budget **before** it takes a concurrency slot or a ticket of the
+  user's budget: a queue of invitations never holds back the requests of everything else;
+* the answers of these routes teach the user's limiter nothing (their ``X-RateLimit-*`` headers
+  may describe the route's budget, not the user's), and a 429 from one of them pauses and
+  re-queues that route only;
+* public charging routes take no ticket of the user's budget at all (``user_budget=False``).
+
+The budgets are in-process: processes sharing a token through Redis share the user's budget, not
+these (a 429 from the server is still re-queued by the route's limiter, which learns from it).
+Keyed budgets (setup: one per charger) are kept for the 4,096 most recently used keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from ._ratelimit import LocalRateLimiter, RateLimit, RateLimiter, Ticket
+from .exceptions import ConfigurationError
+
+__all__ = ["DEFAULT_ENDPOINT_LIMITS", "EndpointGate", "EndpointLimit", "EndpointLimiters"]
+
+#: Keyed budgets remembered at most (least recently used forgotten first).
+MAX_KEYS: Final = 4096
+
+
+def _check_pattern(instance: EndpointLimit, attribute: attrs.Attribute[str], value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ConfigurationError(f"EndpointLimit.pattern {value!r} is not a regular expression: {exc}") from None
+
+
+def _check_count(instance: EndpointLimit, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"EndpointLimit.max_requests must be an int >= 1, got {value!r}")
+
+
+def _check_positive(instance: EndpointLimit, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or value == float("inf"):
+        raise ConfigurationError(f"EndpointLimit.{attribute.name} must be a finite number > 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class EndpointLimit:
+    """A route with a budget of its own.
+
+    Attributes:
+        name: what errors and logs call it (``"setup"``, ``"invitations"``, ...).
+        method: the HTTP method it applies to.
+        pattern: a regular expression matched in full against the path relative to the base URL
+            (``/chargers/<uuid>/setup``); a group named ``key`` gives each of its values its own
+            budget (setup: one per charger).
+        max_requests: requests allowed per ``period`` seconds.
+        period: the length of the window, in seconds.
+        user_budget: whether the call also spends the user's budget (False for public charging,
+            which has no user: the server counts it per IP).
+    """
+
+    name: str
+    method: str
+    pattern: str = attrs.field(validator=_check_pattern)
+    max_requests: int = attrs.field(validator=_check_count)
+    period: float = attrs.field(validator=_check_positive)
+    user_budget: bool = True
+
+
+_SEG: Final = r"[^/]+"
+
+#: The per-endpoint limits the API documents.
+DEFAULT_ENDPOINT_LIMITS: Final = (
+    EndpointLimit(name="setup", method="POST", pattern=rf"/chargers/(?P<key>{_SEG})/setup", max_requests=1, period=60),
+    EndpointLimit(name="invitations", method="POST", pattern=rf"/sites/{_SEG}/teams/invite", max_requests=5, period=60),
+    EndpointLimit(name="chargee meter", method="GET", pattern=rf"/meters/chargee/{_SEG}", max_requests=5, period=60),
+    EndpointLimit(
+        name="public charging start",
+        method="POST",
+        pattern="/public-charging/sessions",
+        max_requests=3,
+        period=60,
+        user_budget=False,
+    ),
+    EndpointLimit(
+        name="public charging read",
+        method="GET",
+        pattern="/public-charging/.+",
+        max_requests=30,
+        period=60,
+        user_budget=False,
+    ),
+    EndpointLimit(
+        name="public charging session change",
+        method="POST",
+        pattern=rf"/public-charging/sessions/{_SEG}/(?:confirm|stop|cancel)",
+        max_requests=10,
+        period=60,
+        user_budget=False,
+    ),
+)
+
+
+class EndpointGate:
+    """One call's passage through its route's budget (and the user's): a ``RateLimiter`` for one request.
+
+    ``reserve`` waits for the route's budget before the call takes a slot; the transport then uses
+    the gate as the call's limiter: ``acquire`` hands out the reserved ticket (or waits again after
+    a 429) and takes the user's ticket, ``record`` tells both.
+    """
+
+    def __init__(self, limit: EndpointLimit, route: LocalRateLimiter, user: RateLimiter | None) -> None:
+        self.limit = limit
+        self._route = route
+        self._user = user if limit.user_budget else None
+        self._reserved: Ticket | None = None
+        self._route_ticket: Ticket | None = None
+
+    def __repr__(self) -> str:
+        return f"<EndpointGate {self.limit.name!r}>"
+
+    async def reserve(self) -> None:
+        """Wait until the route's budget allows one more call (raises ``PauseTooLong`` like a limiter)."""
+        self._reserved = await self._route.acquire()
+
+    def abandon(self) -> None:
+        """Give back a reserved ticket that was never used (the call failed or was cancelled first)."""
+        if self._reserved is not None:
+            self._route.state.give_back(self._reserved)
+            self._reserved = None
+
+    async def acquire(self, delay: float = 0.0) -> Ticket:
+        """The route's ticket (the reserved one first), then the user's ticket, if the route spends it."""
+        if self._reserved is not None and delay <= 0:
+            self._route_ticket, self._reserved = self._reserved, None
+        else:
+            self.abandon()
+            self._route_ticket = await self._route.acquire(delay)
+        if self._user is None:
+            return self._route_ticket
+        try:
+            return await self._user.acquire()
+        except BaseException:
+            self._route.state.give_back(self._route_ticket)
+            self._route_ticket = None
+            raise
+
+    async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> float | None:
+        """The route learns from its 429s only; the user's budget counts the call and learns nothing."""
+        route_ticket, self._route_ticket = self._route_ticket, None
+        if self._user is not None:
+            await self._user.record(ticket, None, None)
+        if route_ticket is None:
+            return None
+        return await self._route.record(route_ticket, status, headers if status == 429 else None)
+
+    async def aclose(self) -> None:
+        """Nothing to release: the route limiters belong to :class:`EndpointLimiters`."""
+
+
+class EndpointLimiters:
+    """The route budgets of one client: which call has one, and its limiter."""
+
+    def __init__(
+        self,
+        limits: Iterable[EndpointLimit],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limits = tuple(limits)
+        for limit in self.limits:
+            if not isinstance(limit, EndpointLimit):
+                raise ConfigurationError(f"endpoint_limits must hold EndpointLimit objects, got {limit!r}")
+        self._compiled = tuple((limit, re.compile(limit.pattern)) for limit in self.limits)
+        #: A GET can only be limited under these prefixes: every other GET (the hot path) is let
+        #: through by one ``str.startswith``.
+        self.get_prefixes = tuple(
+            sorted({_literal_prefix(limit.pattern) for limit in self.limits if limit.method == "GET"})
+        )
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._limiters: collections.OrderedDict[tuple[str, str], LocalRateLimiter] = collections.OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"<EndpointLimiters {[limit.name for limit in self.limits]}>"
+
+    def gate(self, method: str, path: str, user: RateLimiter | None) -> EndpointGate | None:
+        """The gate of a call to ``method path`` (relative to the base URL), or None if it has no own budget."""
+        for limit, pattern in self._compiled:
+            if limit.method != method:
+                continue
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            key = match.groupdict().get("key") or ""
+            return EndpointGate(limit, self._limiter(limit, key), user)
+        return None
+
+    def _limiter(self, limit: EndpointLimit, key: str) -> LocalRateLimiter:
+        slot = (limit.name, key)
+        limiter = self._limiters.get(slot)
+        if limiter is None:
+            # The default burst of so small a limit is 1: calls are spaced evenly over the period,
+            # which no window shape refuses (five invitations take about 49 s, with no 429).
+            config = RateLimit(max_requests=limit.max_requests, period=limit.period)
+            limiter = LocalRateLimiter(config, clock=self._clock, wall_clock=self._wall_clock, sleep=self._sleep)
+            self._limiters[slot] = limiter
+            while len(self._limiters) > MAX_KEYS:
+                self._limiters.popitem(last=False)
+        else:
+            self._limiters.move_to_end(slot)
+        return limiter
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The literal start of a pattern, up to its first special character."""
+    match = re.match(r"[^\\\[\](){}.*+?^$|]*", pattern)
+    return match.group(0) if match else ""

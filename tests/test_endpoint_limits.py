@@ -1,0 +1,234 @@
+"""Per-endpoint budgets: matched by route, paced apart, waited for before a slot, never slowing the rest.
+
+A fake clock drives every wait: the limiter's sleeps advance it, so a 60 s pacing costs no real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from plugchoice_async import (
+    DEFAULT_ENDPOINT_LIMITS,
+    ConfigurationError,
+    EndpointLimit,
+    LocalRateLimiter,
+    PlugchoiceClient,
+    RateLimit,
+    RateLimitError,
+    Request,
+    Response,
+)
+from plugchoice_async._endpoint_limits import EndpointLimiters
+from plugchoice_async._ratelimit import Ticket
+from plugchoice_async.testing import FakeTransport
+from tests.conftest import FakeClock
+
+BASE = "https://api.test/api/v3"
+CHARGER_A = "3f2b6c1e-8a4d-4c1e-9f3a-2b6c1e8a4d4c"
+CHARGER_B = "9a8b7c6d-1e2f-4a3b-8c7d-6e5f4a3b2c1d"
+SITE = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
+
+
+class ClockedSleep:
+    """A sleep that advances the fake clock by the delay and yields once."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.clock.advance(delay)
+        await asyncio.sleep(0)
+
+
+def stamped(clock: FakeClock, times: list[tuple[str, float]]) -> Any:
+    """A FakeTransport handler that notes (path, time sent) and answers 200 {}."""
+
+    async def handler(request: Request) -> Response:
+        times.append((request.path, clock()))
+        return Response(status=200, headers={"Content-Type": "application/json"}, body=b"{}")
+
+    return handler
+
+
+def client_for(fake: FakeTransport, clock: FakeClock, **kwargs: Any) -> PlugchoiceClient:
+    sleep = ClockedSleep(clock)
+    kwargs.setdefault("rate_limit", LocalRateLimiter(RateLimit(), clock=clock, sleep=sleep))
+    return PlugchoiceClient("t", base_url=BASE, transport=fake, sleep=sleep, clock=clock, **kwargs)
+
+
+def test_the_documented_limits_match_their_routes() -> None:
+    routes = EndpointLimiters(DEFAULT_ENDPOINT_LIMITS)
+
+    def name(method: str, path: str) -> str | None:
+        gate = routes.gate(method, path, None)
+        return None if gate is None else gate.limit.name
+
+    assert name("POST", f"/chargers/{CHARGER_A}/setup") == "setup"
+    assert name("GET", f"/chargers/{CHARGER_A}/setup") is None
+    assert name("POST", f"/sites/{SITE}/teams/invite") == "invitations"
+    assert name("GET", "/meters/chargee/SN-123") == "chargee meter"
+    assert name("POST", "/public-charging/sessions") == "public charging start"
+    assert name("GET", "/public-charging/sessions/tok") == "public charging read"
+    assert name("GET", "/public-charging/chargers/ABC12") == "public charging read"
+    for change in ("confirm", "stop", "cancel"):
+        assert name("POST", f"/public-charging/sessions/tok/{change}") == "public charging session change"
+    assert name("GET", f"/chargers/{CHARGER_A}") is None
+    assert name("POST", f"/chargers/{CHARGER_A}/actions/restart") is None
+    # the hot path's filter: only GETs under these prefixes are matched at all
+    assert routes.get_prefixes == ("/meters/chargee/", "/public-charging/")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "text"),
+    [
+        ({"max_requests": 0}, "max_requests"),
+        ({"max_requests": 2.5}, "max_requests"),
+        ({"period": -1}, "period"),
+        ({"period": float("inf")}, "period"),
+        ({"pattern": "/chargers/("}, "regular expression"),
+    ],
+)
+def test_a_bad_endpoint_limit_is_refused_at_once(kwargs: dict[str, Any], text: str) -> None:
+    fields: dict[str, Any] = {"name": "x", "method": "GET", "pattern": "/x", "max_requests": 1, "period": 1}
+    with pytest.raises(ConfigurationError, match=text):
+        EndpointLimit(**{**fields, **kwargs})
+
+
+def test_the_client_refuses_endpoint_limits_of_the_wrong_type() -> None:
+    with pytest.raises(ConfigurationError, match="endpoint_limits"):
+        PlugchoiceClient("t", base_url=BASE, endpoint_limits="setup")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="EndpointLimit objects"):
+        PlugchoiceClient("t", base_url=BASE, endpoint_limits=[("setup", 1, 60)])  # type: ignore[list-item]
+
+
+async def test_setup_is_paced_per_charger_and_never_delays_other_calls() -> None:
+    clock = FakeClock()
+    times: list[tuple[str, float]] = []
+    fake = FakeTransport()
+    fake.add(handler=stamped(clock, times), times=None)
+    start = clock()
+    async with client_for(fake, clock) as client:
+        setup_a = f"/chargers/{CHARGER_A}/setup"
+        first = asyncio.create_task(client._pipeline.request("POST", setup_a, json={}))
+        second = asyncio.create_task(client._pipeline.request("POST", setup_a, json={}))
+        other = asyncio.create_task(client._pipeline.request("POST", f"/chargers/{CHARGER_B}/setup", json={}))
+        reads = [asyncio.create_task(client._pipeline.request("GET", f"/chargers/{CHARGER_A}")) for _ in range(5)]
+        await asyncio.gather(first, second, other, *reads)
+    sent = {path: [t - start for p, t in times if p == path] for path, _ in times}
+    assert sent[setup_a][0] == 0.0
+    # once per 60 s per charger (the limiter's 2% margin: 61.2 s)
+    assert sent[setup_a][1] == pytest.approx(61.2)
+    # another charger's setup and the reads went at once, while the second setup waited
+    assert sent[f"/chargers/{CHARGER_B}/setup"] == [0.0]
+    assert max(sent[f"/chargers/{CHARGER_A}"]) < 1.0
+
+
+async def test_a_waiting_endpoint_call_holds_no_slot() -> None:
+    clock = FakeClock()
+    times: list[tuple[str, float]] = []
+    fake = FakeTransport()
+    fake.add(handler=stamped(clock, times), times=None)
+    invite = f"/sites/{SITE}/teams/invite"
+    async with client_for(fake, clock, max_concurrency=1) as client:
+        invites = [asyncio.create_task(client._pipeline.request("POST", invite, json={})) for _ in range(3)]
+        await asyncio.sleep(0)
+        read = await client._pipeline.request("GET", f"/chargers/{CHARGER_A}")
+        read_at = clock()
+        await asyncio.gather(*invites)
+    assert read == {}
+    invite_times = [t for p, t in times if p == invite]
+    # invitations: 5 a minute, spaced evenly (60 / 5 x 1.02 = 12.24 s apart); the read went first
+    # even with one slot, while two invitations were still waiting for their budget
+    assert [round(t - invite_times[0], 2) for t in invite_times] == [0.0, 12.24, 24.48]
+    assert read_at - invite_times[0] < 12.24
+
+
+async def test_a_429_on_an_endpoint_pauses_that_endpoint_only() -> None:
+    clock = FakeClock()
+    times: list[tuple[str, float]] = []
+    fake = FakeTransport()
+    chargee = "/meters/chargee/SN-1"
+    fake.add(
+        "GET",
+        chargee,
+        status=429,
+        json={"message": "Too Many Attempts."},
+        headers={"Retry-After": "30", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0"},
+    )
+    fake.add(handler=stamped(clock, times), times=None)
+    user = LocalRateLimiter(RateLimit(), clock=clock, sleep=ClockedSleep(clock))
+    async with client_for(fake, clock, rate_limit=user) as client:
+        start = clock()
+        meter = asyncio.create_task(client._pipeline.request("GET", chargee))
+        await asyncio.sleep(0)
+        for _ in range(3):
+            await client._pipeline.request("GET", f"/chargers/{CHARGER_A}")
+        reads_done = clock() - start
+        assert await meter == {}
+        stats = client.stats
+    # the meter call was re-queued after the server's 30 s, the reads were not paused by it
+    assert [t - start for p, t in times if p == chargee] == [pytest.approx(30.0, abs=1.0)]
+    assert reads_done < 1.0
+    assert stats.rate_limited == 1 and stats.requeued == 1
+    # the user's limiter adopted nothing from the endpoint's headers
+    assert user.state.limit == 500 and user.state.paused_until < start + 1
+
+
+async def test_public_charging_spends_no_user_budget() -> None:
+    clock = FakeClock()
+    granted: list[int] = []
+
+    class CountingLimiter(LocalRateLimiter):
+        async def acquire(self, delay: float = 0.0) -> Ticket:
+            granted.append(1)
+            return await super().acquire(delay)
+
+    fake = FakeTransport()
+    fake.add(json={}, times=None)
+    user = CountingLimiter(RateLimit(), clock=clock, sleep=ClockedSleep(clock))
+    async with client_for(fake, clock, rate_limit=user) as client:
+        await client._pipeline.request("GET", "/public-charging/chargers/ABC", anonymous=True)
+        assert granted == []
+        await client._pipeline.request("GET", f"/chargers/{CHARGER_A}")
+        assert granted == [1]
+        await client._pipeline.request("GET", "/meters/chargee/SN-1")  # an own budget, and the user's
+        assert granted == [1, 1]
+    [public, *_] = fake.requests
+    assert "Authorization" not in public.headers
+
+
+async def test_a_pause_beyond_max_pause_fails_the_endpoint_call_at_once() -> None:
+    clock = FakeClock()
+    fake = FakeTransport()
+    fake.add(
+        "POST",
+        f"/chargers/{CHARGER_A}/setup",
+        status=429,
+        json={"message": "Too Many Attempts."},
+        headers={"Retry-After": "3600", "X-RateLimit-Remaining": "0"},
+    )
+    async with client_for(fake, clock) as client:
+        with pytest.raises(RateLimitError) as caught:
+            await client._pipeline.request("POST", f"/chargers/{CHARGER_A}/setup", json={})
+        # the next one is refused before sending, naming the budget
+        with pytest.raises(RateLimitError, match="setup budget") as again:
+            await client._pipeline.request("POST", f"/chargers/{CHARGER_A}/setup", json={})
+    assert caught.value.retry_after == 3600
+    assert again.value.retry_after is not None and again.value.retry_after > 3000
+    assert len(fake.requests) == 1
+
+
+async def test_endpoint_limits_can_be_turned_off() -> None:
+    clock = FakeClock()
+    times: list[tuple[str, float]] = []
+    fake = FakeTransport()
+    fake.add(handler=stamped(clock, times), times=None)
+    async with client_for(fake, clock, endpoint_limits=None) as client:
+        for _ in range(3):
+            await client._pipeline.request("POST", f"/chargers/{CHARGER_A}/setup", json={})
+    assert max(t for _, t in times) - min(t for _, t in times) < 1.0  # not 2 x 61.2 s
