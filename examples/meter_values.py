@@ -109,11 +109,10 @@ async def report(client: PlugchoiceClient, charger: Charger, hours: float) -> st
         if latest.meter_value:
             sample = latest.meter_value[-1]
             register = next((s for s in sample.sampled_value if s.measurand == _ENERGY), None)
-            shown = "no energy register" if register is None else f"register {register.raw_value} {register.unit}"
-            lines.append(
-                f"  latest meter value {sample.timestamp:%Y-%m-%d %H:%M:%S} UTC: {shown}, "
-                f"{len(sample.sampled_value)} values"
-            )
+            reading = None if register is None else register.raw_value or "?"  # "?": the sample had no value
+            shown = "no energy register" if register is None else f"register {reading} {register.unit}"
+            at = "(no timestamp)" if sample.timestamp is None else f"{sample.timestamp:%Y-%m-%d %H:%M:%S} UTC"
+            lines.append(f"  latest meter value {at}: {shown}, {len(sample.sampled_value)} values")
         else:
             lines.append("  latest meter value: none reported yet")
         lines.append(

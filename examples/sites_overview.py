@@ -31,11 +31,14 @@ async def _online(client: PlugchoiceClient, site: Site) -> tuple[int, int]:
 
 
 def _session_line(tx: TeamTransaction) -> str:
+    """One session; what the answer left out (start, energy, charger, site) shows as "?" or "(no site)"."""
+    started = "?" if tx.started_at is None else f"{tx.started_at:%Y-%m-%d %H:%M}"
     stopped = "charging" if tx.stopped_at is None else f"{tx.stopped_at:%Y-%m-%d %H:%M}"
-    site = tx.charger.site.name if tx.charger.site is not None else "(no site)"
-    return (
-        f"  {tx.started_at:%Y-%m-%d %H:%M} -> {stopped:<16} {tx.total_kwh:>8.2f} kWh  {tx.charger.identity:<16} {site}"
-    )
+    kwh = "?" if tx.total_kwh is None else f"{tx.total_kwh:.2f}"
+    charger = tx.charger
+    identity = "?" if charger is None else charger.identity
+    site = charger.site.name if charger is not None and charger.site is not None else None
+    return f"  {started:<16} -> {stopped:<16} {kwh:>8} kWh  {identity:<16} {site or '(no site)'}"
 
 
 async def sites_overview(client: PlugchoiceClient, *, sessions: int = 5) -> str:
@@ -44,11 +47,12 @@ async def sites_overview(client: PlugchoiceClient, *, sessions: int = 5) -> str:
     counts = await asyncio.gather(*(_online(client, site) for site in sites))
     lines = [f"Sites: {len(sites)}"]
     for site, (total, online) in zip(sites, counts, strict=True):
-        lines.append(f"  {site.name:<28} {site.city:<14} {site.country}  {total:>4} chargers, {online:>4} online")
+        name, city, country = site.name or "(unnamed)", site.city or "-", site.country or "-"
+        lines.append(f"  {name:<28} {city:<14} {country}  {total:>4} chargers, {online:>4} online")
     lines.append(f"  {'total':<28} {'':<14}     {sum(t for t, _ in counts):>4} chargers")
     async for team in client.teams.list():
         page = await client.teams.transactions(team.uuid, sort="-started_at", per_page=sessions)
-        lines += ["", f"Latest sessions of {team.name}:"]
+        lines += ["", f"Latest sessions of {team.name or team.uuid}:"]
         lines += [_session_line(tx) for tx in page.items] or ["  (none)"]
     return "\n".join(lines)
 

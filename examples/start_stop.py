@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from plugchoice_async import (
     APIConnectionError,
@@ -80,9 +81,18 @@ async def start_session(
     if session is None:
         print("No session appeared: the start did not take effect. Check the charger before trying again.")
     else:
-        since = f"{session.started_at:%H:%M:%S} UTC"
+        since = "at an unknown time" if session.started_at is None else f"{session.started_at:%H:%M:%S} UTC"
         print(f"Session {session.id} is running (started {since}, meter {session.meter_start} Wh).")
     return session
+
+
+def _kwh(total: float | None) -> str:
+    """Energy charged, or "energy unknown" when the answer left ``total_kwh`` out."""
+    return "energy unknown" if total is None else f"{total:.2f} kWh"
+
+
+def _minutes(elapsed: timedelta) -> str:
+    return f"{elapsed.total_seconds() / 60:.0f} min"
 
 
 async def stop_session(client: PlugchoiceClient, uuid: str, session: Transaction) -> Transaction | None:
@@ -93,11 +103,12 @@ async def stop_session(client: PlugchoiceClient, uuid: str, session: Transaction
         print(f"The charger answered {result.status}.")
     except (ChargerTimeoutError, APIConnectionError):
         print("No confirmation from the charger. Re-reading the state instead of sending the stop again.")
+    # Without its start time the session is looked for among every finished one.
     async for tx in client.chargers.transactions(uuid, status="finished", started_from=session.started_at):
         if tx.id == session.id:
-            assert tx.stopped_at is not None
-            minutes = (tx.stopped_at - tx.started_at).total_seconds() / 60
-            print(f"Session {tx.id} finished ({tx.stop_reason}): {tx.total_kwh:.2f} kWh in {minutes:.0f} min.")
+            started = tx.started_at or session.started_at
+            took = "" if started is None or tx.stopped_at is None else f" in {_minutes(tx.stopped_at - started)}"
+            print(f"Session {tx.id} finished ({tx.stop_reason}): {_kwh(tx.total_kwh)}{took}.")
             return tx
     print(f"Session {session.id} is still running: check the charger.")
     return None

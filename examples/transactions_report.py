@@ -42,7 +42,13 @@ class ChargerSessions:
 
     @property
     def kwh(self) -> float:
-        return sum(tx.total_kwh for tx in self.finished)
+        """Energy of the finished sessions; a session sent without ``total_kwh`` adds nothing (see ``unmetered``)."""
+        return sum(tx.total_kwh for tx in self.finished if tx.total_kwh is not None)
+
+    @property
+    def unmetered(self) -> int:
+        """Finished sessions whose answer left ``total_kwh`` out: not in ``kwh``."""
+        return sum(1 for tx in self.finished if tx.total_kwh is None)
 
 
 async def pick_chargers(client: PlugchoiceClient, count: int) -> list[tuple[str, str]]:
@@ -56,8 +62,9 @@ async def pick_chargers(client: PlugchoiceClient, count: int) -> list[tuple[str,
 
 
 async def sessions_of(client: PlugchoiceClient, uuid: str, identity: str, since: date | None) -> ChargerSessions:
-    """Every session of one charger (all pages), newest first."""
+    """Every session of one charger (all pages), newest first (a session without ``started_at`` last)."""
     sessions = [tx async for tx in client.chargers.transactions(uuid, started_from=since, limit=100)]
+    sessions.sort(key=lambda tx: tx.started_at is None)  # stable: keeps the API's order otherwise
     return ChargerSessions(uuid, identity, tuple(sessions))
 
 
@@ -81,13 +88,16 @@ def render(rows: list[ChargerSessions | PlugchoiceError], chargers: list[tuple[s
             f"{row.identity:<16} {len(row.sessions):>8} {len(row.finished):>8} {len(row.active):>6} "
             f"{row.kwh:>9.2f}  {_when(last)}"
         )
+    unmetered = sum(row.unmetered for row in done)
+    if unmetered:
+        lines.append(f"({unmetered} finished sessions came without total_kwh: not in the kWh figures)")
     active = [(row, tx) for row in done for tx in row.active]
     lines += ["", f"Active sessions: {len(active)}"]
     for row, tx in active:
         connector = tx.connector.connector_id if tx.connector is not None else "?"
         lines.append(
-            f"  {row.identity:<16} connector {connector}  id tag {tx.id_tag:<16} since {_when(tx.started_at)} UTC"
-            f"  (transaction {tx.id})"
+            f"  {row.identity:<16} connector {connector}  id tag {tx.id_tag or '-':<16} "
+            f"since {_when(tx.started_at)} UTC  (transaction {tx.id})"
         )
     for (uuid, identity), result in zip(chargers, rows, strict=True):
         if not isinstance(result, ChargerSessions):

@@ -335,14 +335,16 @@ def _read_reading(value: Any) -> float | None:
     raise WireValueError(f"expected a reading (a number or a string), got {_describe(value)}")
 
 
-def _read_raw_text(value: Any) -> str:
-    """The wire text of a reading, kept beside the parsed number (``raw_value``)."""
+def _read_raw_text(value: Any) -> str | None:
+    """The wire text of a reading, kept beside the parsed number (``raw_value``); None for null or no value."""
     cls = value.__class__
     if cls is str:
         return value  # type: ignore[no-any-return]
     if cls is int or cls is float:
         return str(value)
-    raise WireValueError(f"expected the reading as a string or a number, got {_describe(value)}")
+    if value is None:
+        return None
+    raise WireValueError(f"expected the reading as a string, a number or null, got {_describe(value)}")
 
 
 def _read_json_payload(value: Any) -> Any:

@@ -8,7 +8,8 @@
                                             on_token=save_rotated_tokens))
 
 OAuth tokens are fetched from ``/oauth/token`` on the API's host (or ``token_url``) on
-first use, refreshed ``refresh_margin`` seconds before they expire, and once more when a
+first use, refreshed ``refresh_margin`` seconds before they expire (a token answered
+without ``expires_in``, which RFC 6749 allows, is kept until refused), and once more when a
 request is answered 401 (the token was revoked or expired early); the request is then
 sent again once (a 401 is refused before anything is processed, so this never
 duplicates a charger command). Concurrent requests share one refresh. Token values and
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Final
@@ -109,10 +111,16 @@ class _OAuth:
         token = structure_response(data, OAuthToken, method="POST", path="/oauth/token")
         self.grants += 1
         self._store(token)
-        lifetime = max(0.0, float(token.expires_in))
         self._access = token.access_token
-        self._refresh_at = self._clock() + max(0.0, lifetime - min(self.refresh_margin, lifetime / 10))
-        logger.info("obtained an OAuth access token (%s grant, expires in %d s)", self.grant_type, token.expires_in)
+        if token.expires_in is None:
+            # RFC 6749 (5.1) only recommends expires_in: without it the token is used until the API
+            # refuses it, and the 401 then fetches a new one (refresh_after_401).
+            self._refresh_at = math.inf
+            logger.info("obtained an OAuth access token (%s grant, no expiry stated)", self.grant_type)
+        else:
+            lifetime = max(0.0, float(token.expires_in))
+            self._refresh_at = self._clock() + max(0.0, lifetime - min(self.refresh_margin, lifetime / 10))
+            logger.info("obtained an OAuth access token (%s grant, expires in %d s)", self.grant_type, token.expires_in)
         if self._on_token is not None:
             self._on_token(token)
         return token.access_token

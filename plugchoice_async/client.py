@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Self
 
 import attrs
 from yarl import URL
@@ -199,7 +199,44 @@ def _retry_policy(retry: object, max_retries: object, base: RetryPolicy) -> Retr
     return None
 
 
-class PlugchoiceClient:
+class _PipelineClient:
+    """What both clients share: a request pipeline they own, its URL and stats, closing, ``async with``."""
+
+    _pipeline: Pipeline
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL."""
+        return self._pipeline.base_url
+
+    @property
+    def stats(self) -> ClientStats:
+        """Request counters: requests, retries by cause, 429s, limiter wait, peak in flight."""
+        return self._pipeline.stats
+
+    async def aclose(self) -> None:
+        """Close what the client created: its transport and rate limiter (a session or transport passed in stays open).
+
+        Idempotent; afterwards every call raises ``ClientClosedError``.
+        """
+        await self._pipeline.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} base_url={self.base_url!r}>"
+
+
+class PlugchoiceClient(_PipelineClient):
     """An async client for the Plugchoice API v3.
 
     ::
@@ -378,11 +415,6 @@ class PlugchoiceClient:
         return copy
 
     @property
-    def base_url(self) -> str:
-        """The API base URL."""
-        return self._pipeline.base_url
-
-    @property
     def timeout(self) -> Timeout:
         """Per-attempt timeouts."""
         return self._pipeline.timeout
@@ -397,34 +429,8 @@ class PlugchoiceClient:
         """Requests in flight at once, at most (after capping to an aiohttp pool)."""
         return self._pipeline.max_concurrency
 
-    @property
-    def stats(self) -> ClientStats:
-        """Request counters: requests, retries by cause, 429s, limiter wait, peak in flight."""
-        return self._pipeline.stats
 
-    async def aclose(self) -> None:
-        """Close the limiter and the transport the client created (a session or transport passed in stays open).
-
-        Idempotent; afterwards every call raises ``ClientClosedError``.
-        """
-        await self._pipeline.aclose()
-
-    async def __aenter__(self) -> PlugchoiceClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"<PlugchoiceClient base_url={self.base_url!r}>"
-
-
-class PublicChargingClient(PublicCharging):
+class PublicChargingClient(_PipelineClient, PublicCharging):
     """Public charging for apps without an API token (a payment page, a kiosk).
 
     ::
@@ -481,31 +487,3 @@ class PublicChargingClient(PublicCharging):
             clock=clock,
         )
         super().__init__(self._pipeline)
-
-    @property
-    def base_url(self) -> str:
-        """The API base URL."""
-        return self._pipeline.base_url
-
-    @property
-    def stats(self) -> ClientStats:
-        """Request counters: requests, retries by cause, 429s, peak in flight."""
-        return self._pipeline.stats
-
-    async def aclose(self) -> None:
-        """Close the transport the client created (a session or transport passed in stays open). Idempotent."""
-        await self._pipeline.aclose()
-
-    async def __aenter__(self) -> PublicChargingClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"<PublicChargingClient base_url={self.base_url!r}>"

@@ -267,7 +267,7 @@ def test_transactions_export_since_a_date(served: Served) -> None:
             found: set[int] = set()
             async for team in client.teams.list():
                 async for tx in client.teams.transactions(team.uuid):
-                    if tx.started_at.isoformat() >= "2026-01-08":
+                    if tx.started_at is not None and tx.started_at.isoformat() >= "2026-01-08":
                         found.add(tx.id)
             return found
 

@@ -65,6 +65,14 @@ def three_phase(emu: PlugchoiceEmulator) -> str:
     return uuid
 
 
+async def start_charging(client: PlugchoiceClient, uuid: str) -> datetime:
+    """Start a session on connector 1; the emulator's "now" at the start."""
+    assert (await client.chargers.actions.start(uuid, id_token="CARD1", connector_id=1)).status == "Accepted"
+    started = (await client.chargers.get(uuid)).updated_at
+    assert started is not None
+    return started
+
+
 async def window(client: PlugchoiceClient, uuid: str, start: datetime, end: datetime) -> list[MeterValue]:
     return [v async for v in client.chargers.meter_values(uuid, date_from=start, date_to=end, limit=10_000)]
 
@@ -77,9 +85,7 @@ async def test_a_charging_connector_keeps_sampling_as_the_clock_moves(
 ) -> None:
     uuid = three_phase(emu)
     async with make_client(emu.base_url) as client:
-        assert (await client.chargers.actions.start(uuid, id_token="CARD1", connector_id=1)).status == "Accepted"
-        started = (await client.chargers.get(uuid)).updated_at  # the emulator's "now" at the start
-        assert started is not None
+        started = await start_charging(client, uuid)
         now = started
         for _ in range(9):  # 9 x 7 minutes: samples every 5 minutes of the clock
             clock.advance(420)
@@ -116,9 +122,7 @@ async def test_a_charging_connector_keeps_sampling_as_the_clock_moves(
 async def test_stopping_ends_the_samples_with_the_meter_stop(emu: PlugchoiceEmulator, clock: FakeClock) -> None:
     uuid = three_phase(emu)
     async with make_client(emu.base_url) as client:
-        await client.chargers.actions.start(uuid, id_token="CARD1", connector_id=1)
-        started = (await client.chargers.get(uuid)).updated_at
-        assert started is not None
+        started = await start_charging(client, uuid)
         clock.advance(1000)  # nobody reads while it charges: the samples are made when asked for
         await client.chargers.actions.stop(uuid)
         clock.advance(3600)
@@ -137,9 +141,7 @@ async def test_stopping_ends_the_samples_with_the_meter_stop(emu: PlugchoiceEmul
 async def test_a_jump_of_the_clock_costs_bounded_samples(emu: PlugchoiceEmulator, clock: FakeClock) -> None:
     uuid = three_phase(emu)
     async with make_client(emu.base_url) as client:
-        await client.chargers.actions.start(uuid, id_token="CARD1", connector_id=1)
-        started = (await client.chargers.get(uuid)).updated_at
-        assert started is not None
+        started = await start_charging(client, uuid)
         clock.advance(400 * 86_400)  # 400 days later
         now = started + timedelta(days=400)
         first = await client.chargers.meter_values(
@@ -178,7 +180,7 @@ async def test_commands_are_logged_as_the_ocpp_messages_sent(emu: PlugchoiceEmul
         await actions.set_charge_limit(uuid, connector_id=0, limit=16, stack_level=2)
         await actions.start(uuid, id_token="CARD1", connector_id=1)
         session = await client.chargers.active_transaction(uuid)
-        assert session is not None
+        assert session is not None and session.started_at is not None
         clock.advance(60)
         await actions.stop(uuid)
         await actions.clear_charging_profile(uuid, connector_id=0, stack_level=2)

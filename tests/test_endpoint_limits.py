@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import attrs
+import orjson
 import pytest
 
 from plugchoice_async import (
@@ -23,8 +25,8 @@ from plugchoice_async import (
 )
 from plugchoice_async._endpoint_limits import EndpointLimiters
 from plugchoice_async._ratelimit import Ticket
-from plugchoice_async.testing import FakeTransport
-from tests.conftest import FakeClock
+from plugchoice_async.testing import FakeTransport, PlugchoiceEmulator
+from tests.conftest import FakeClock, load_fixture
 
 BASE = "https://api.test/api/v3"
 CHARGER_A = "3f2b6c1e-8a4d-4c1e-9f3a-2b6c1e8a4d4c"
@@ -45,12 +47,24 @@ class ClockedSleep:
         await asyncio.sleep(0)
 
 
+#: What each route answers: its published example.
+BODIES = {
+    "/setup": "chargers.setup.docs.json",
+    "/teams/invite": "site-invitations.invite.volttime.json",
+    "/meters/chargee/": "meters.chargee.volttime.json",
+    "/public-charging/chargers/": "public-charging.get-charger.docs.json",
+    "/chargers/": "chargers.get.volttime.json",
+}
+
+
 def stamped(clock: FakeClock, times: list[tuple[str, float]]) -> Any:
-    """A FakeTransport handler that notes (path, time sent) and answers 200 {}."""
+    """A FakeTransport handler that notes (path, time sent) and answers the route's published example."""
 
     async def handler(request: Request) -> Response:
         times.append((request.path, clock()))
-        return Response(status=200, headers={"Content-Type": "application/json"}, body=b"{}")
+        name = next(name for part, name in BODIES.items() if part in request.path)
+        body = orjson.dumps(load_fixture(name))
+        return Response(status=200, headers={"Content-Type": "application/json"}, body=body)
 
     return handler
 
@@ -114,10 +128,10 @@ async def test_setup_is_paced_per_charger_and_never_delays_other_calls() -> None
     start = clock()
     async with client_for(fake, clock) as client:
         setup_a = f"/chargers/{CHARGER_A}/setup"
-        first = asyncio.create_task(client._pipeline.request("POST", setup_a, json={}))
-        second = asyncio.create_task(client._pipeline.request("POST", setup_a, json={}))
-        other = asyncio.create_task(client._pipeline.request("POST", f"/chargers/{CHARGER_B}/setup", json={}))
-        reads = [asyncio.create_task(client._pipeline.request("GET", f"/chargers/{CHARGER_A}")) for _ in range(5)]
+        first = asyncio.create_task(client.chargers.setup(CHARGER_A, phases=3, max_current=16))
+        second = asyncio.create_task(client.chargers.setup(CHARGER_A, phases=3, max_current=16))
+        other = asyncio.create_task(client.chargers.setup(CHARGER_B, phases=1, max_current=6))
+        reads = [asyncio.create_task(client.chargers.get(CHARGER_A)) for _ in range(5)]
         await asyncio.gather(first, second, other, *reads)
     sent = {path: [t - start for p, t in times if p == path] for path, _ in times}
     assert sent[setup_a][0] == 0.0
@@ -135,12 +149,12 @@ async def test_a_waiting_endpoint_call_holds_no_slot() -> None:
     fake.add(handler=stamped(clock, times), times=None)
     invite = f"/sites/{SITE}/teams/invite"
     async with client_for(fake, clock, max_concurrency=1) as client:
-        invites = [asyncio.create_task(client._pipeline.request("POST", invite, json={})) for _ in range(3)]
+        invites = [asyncio.create_task(client.sites.access.invite(SITE, email=f"{n}@example.com")) for n in range(3)]
         await asyncio.sleep(0)
-        read = await client._pipeline.request("GET", f"/chargers/{CHARGER_A}")
+        read = await client.chargers.get(CHARGER_A)
         read_at = clock()
         await asyncio.gather(*invites)
-    assert read == {}
+    assert read.uuid
     invite_times = [t for p, t in times if p == invite]
     # invitations: 5 a minute, spaced evenly (60 / 5 x 1.02 = 12.24 s apart); the read went first
     # even with one slot, while two invitations were still waiting for their budget
@@ -153,6 +167,7 @@ async def test_a_429_on_an_endpoint_pauses_that_endpoint_only() -> None:
     times: list[tuple[str, float]] = []
     fake = FakeTransport()
     chargee = "/meters/chargee/SN-1"
+    reading = load_fixture("meters.chargee.volttime.json")
     fake.add(
         "GET",
         chargee,
@@ -164,12 +179,12 @@ async def test_a_429_on_an_endpoint_pauses_that_endpoint_only() -> None:
     user = LocalRateLimiter(RateLimit(), clock=clock, sleep=ClockedSleep(clock))
     async with client_for(fake, clock, rate_limit=user) as client:
         start = clock()
-        meter = asyncio.create_task(client._pipeline.request("GET", chargee))
+        meter = asyncio.create_task(client.meters.chargee("SN-1"))
         await asyncio.sleep(0)
         for _ in range(3):
-            await client._pipeline.request("GET", f"/chargers/{CHARGER_A}")
+            await client.chargers.get(CHARGER_A)
         reads_done = clock() - start
-        assert await meter == {}
+        assert (await meter).uuid == (reading.get("data") or reading)["uuid"]
         stats = client.stats
     # the meter call was re-queued after the server's 30 s, the reads were not paused by it
     assert [t - start for p, t in times if p == chargee] == [pytest.approx(30.0, abs=1.0)]
@@ -188,15 +203,16 @@ async def test_public_charging_spends_no_user_budget() -> None:
             granted.append(1)
             return await super().acquire(delay)
 
+    times: list[tuple[str, float]] = []
     fake = FakeTransport()
-    fake.add(json={}, times=None)
+    fake.add(handler=stamped(clock, times), times=None)
     user = CountingLimiter(RateLimit(), clock=clock, sleep=ClockedSleep(clock))
     async with client_for(fake, clock, rate_limit=user) as client:
-        await client._pipeline.request("GET", "/public-charging/chargers/ABC", anonymous=True)
+        await client.public_charging.get_charger("ABC")
         assert granted == []
-        await client._pipeline.request("GET", f"/chargers/{CHARGER_A}")
+        await client.chargers.get(CHARGER_A)
         assert granted == [1]
-        await client._pipeline.request("GET", "/meters/chargee/SN-1")  # an own budget, and the user's
+        await client.meters.chargee("SN-1")  # a budget of its own, and the user's
         assert granted == [1, 1]
     [public, *_] = fake.requests
     assert "Authorization" not in public.headers
@@ -214,10 +230,10 @@ async def test_a_pause_beyond_max_pause_fails_the_endpoint_call_at_once() -> Non
     )
     async with client_for(fake, clock) as client:
         with pytest.raises(RateLimitError) as caught:
-            await client._pipeline.request("POST", f"/chargers/{CHARGER_A}/setup", json={})
+            await client.chargers.setup(CHARGER_A, phases=3, max_current=16)
         # the next one is refused before sending, naming the budget
         with pytest.raises(RateLimitError, match="setup budget") as again:
-            await client._pipeline.request("POST", f"/chargers/{CHARGER_A}/setup", json={})
+            await client.chargers.setup(CHARGER_A, phases=3, max_current=16)
     assert caught.value.retry_after == 3600
     assert again.value.retry_after is not None and again.value.retry_after > 3000
     assert len(fake.requests) == 1
@@ -230,5 +246,35 @@ async def test_endpoint_limits_can_be_turned_off() -> None:
     fake.add(handler=stamped(clock, times), times=None)
     async with client_for(fake, clock, endpoint_limits=None) as client:
         for _ in range(3):
-            await client._pipeline.request("POST", f"/chargers/{CHARGER_A}/setup", json={})
+            await client.chargers.setup(CHARGER_A, phases=3, max_current=16)
     assert max(t for _, t in times) - min(t for _, t in times) < 1.0  # not 2 x 61.2 s
+
+
+# -- against the emulator, which keeps the same budgets (windows of 1 s instead of 60 s here) ------------------
+
+
+def _fast(limits: tuple[EndpointLimit, ...] = DEFAULT_ENDPOINT_LIMITS) -> list[EndpointLimit]:
+    return [attrs.evolve(limit, period=1.0) for limit in limits]
+
+
+async def test_the_emulator_refuses_a_route_over_its_budget_and_the_client_stays_under_it() -> None:
+    async with PlugchoiceEmulator(chargers=3, token="t", rate_limit=500, endpoint_period=1.0) as emu:
+        # no client-side budgets: the sixth Chargee reading of the window is refused by the route's own limit
+        async with PlugchoiceClient(
+            "t", base_url=emu.base_url, endpoint_limits=None, max_retries=0, rate_limit=None
+        ) as naive:
+            for _ in range(5):
+                await naive.meters.chargee("CHG-0001")
+            with pytest.raises(RateLimitError) as refused:
+                await naive.meters.chargee("CHG-0001")
+        assert refused.value.headers["X-RateLimit-Limit"] == "5"
+        assert refused.value.retry_after == 1
+        emu.reset_stats()
+
+    async with PlugchoiceEmulator(chargers=3, token="t", rate_limit=500, endpoint_period=1.0) as emu:
+        async with PlugchoiceClient("t", base_url=emu.base_url, endpoint_limits=_fast(), max_retries=0) as client:
+            readings = [client.meters.chargee("CHG-0001") for _ in range(8)]
+            reads = [client.chargers.get(uuid) for uuid in emu.uuids]
+            results = await asyncio.gather(*readings, *reads)
+        assert len(results) == 11
+        assert emu.rate_limited == 0  # paced under the route's budget: not one 429

@@ -5,16 +5,13 @@ examples, and end to end against the emulator (its clock stepped by hand for the
 from __future__ import annotations
 
 import io
-import json
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses import CallbackResult, aioresponses
+from aioresponses import aioresponses
 
 from plugchoice_async import (
     ChargerImportResult,
@@ -37,47 +34,11 @@ from plugchoice_async import (
 from plugchoice_async.resources._upload import MAX_UPLOAD_BYTES, csv_upload
 from plugchoice_async.testing import PlugchoiceEmulator
 from tests.conftest import TOKEN, FakeClock, FakeSleep, load_fixture, make_client
+from tests.endpoint_helpers import BASE, FakeApi, filled, raw
 
-BASE = "https://api.test/api/v3"
 CHARGER = "445bd3f6-8f2c-38cb-aa04-2f4e1edb32bb"
 TEAM = "a4855dc5-0acb-33c3-b921-f4291f719ca0"
 SITE = "c90237e9-ced5-3af6-88ea-84aeaa148878"
-TS = "2026-01-10T01:14:32.000000Z"
-
-
-# -- a recording fake API over aioresponses ---------------------------------------------------------
-
-
-@dataclass
-class Sent:
-    """One request as the fake server saw it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class FakeApi:
-    """Answers ``method path`` with a fixed status and body, and records every request."""
-
-    def __init__(self, mocked: aioresponses) -> None:
-        self.mocked = mocked
-        self.sent: list[Sent] = []
-
-    def on(self, method: str, path: str, body: Any = None, *, status: int = 200) -> None:
-        def respond(url: Any, **kwargs: Any) -> CallbackResult:
-            data = kwargs.get("data") or b""
-            raw = data if isinstance(data, bytes) else str(data).encode()
-            headers = {str(k): str(v) for k, v in (kwargs.get("headers") or {}).items()}
-            self.sent.append(Sent(method, url.path.removeprefix("/api/v3"), headers, raw))
-            return CallbackResult(status=status, payload=body) if body is not None else CallbackResult(status=status)
-
-        pattern = re.compile(re.escape(BASE + path) + r"(\?.*)?$")
-        self.mocked.add(pattern, method=method, callback=respond, repeat=True)
 
 
 @pytest.fixture
@@ -92,11 +53,6 @@ async def client() -> AsyncIterator[PlugchoiceClient]:
         yield client
 
 
-def docs_values(document: dict[str, Any]) -> dict[str, Any]:
-    """A docs placeholder document with its ``"<string>"`` timestamps made real."""
-    return {key: TS if key.endswith("_at") and value == "<string>" else value for key, value in document.items()}
-
-
 # -- POST /chargers -----------------------------------------------------------------------------------
 
 
@@ -104,7 +60,7 @@ async def test_create_sends_the_published_request_and_reads_the_full_charger(api
     api.on("POST", "/chargers", load_fixture("chargers.create.volttime.json"))
     request = load_fixture("chargers.create.volttime-request.json")
     charger = await client.chargers.create(request["identity"], team=request["team_uuid"], site=request["site_uuid"])
-    assert [s.json() for s in api.sent] == [request]
+    assert [s.json for s in api.sent] == [request]
     assert type(charger) is ChargerSummary
     assert charger.identity == "21c4122b-d554-3723-966c-6d723ea5293f"
     assert charger.connection_status is ConnectionStatus.NEVER_SEEN
@@ -112,18 +68,18 @@ async def test_create_sends_the_published_request_and_reads_the_full_charger(api
 
 
 async def test_create_reads_the_short_document_and_sends_only_the_identity(api: FakeApi, client: Any) -> None:
-    answer = docs_values(load_fixture("chargers.create.docs.json"))
+    answer = filled(load_fixture("chargers.create.docs.json"))
     api.on("POST", "/chargers", answer)
     charger = await client.chargers.create("EVB-P2047495")
-    assert api.sent[0].json() == {"identity": "EVB-P2047495"}
-    assert set(load_fixture("chargers.create.docs-request.json")) >= set(api.sent[0].json())
+    assert api.sent[0].json == {"identity": "EVB-P2047495"}
+    assert set(load_fixture("chargers.create.docs-request.json")) >= set(api.sent[0].json)
     assert charger.identity == "<string>" and charger.setup_pending is None and charger.firmware_version is None
     assert charger.permissions is not None and charger.permissions.full is True
 
 
 def test_both_create_answers_read_into_the_summary() -> None:
     """The return type is chosen so both published answers structure strictly."""
-    short = _converter.structure_strict(docs_values(load_fixture("chargers.create.docs.json")), ChargerSummary)
+    short = _converter.structure_strict(filled(load_fixture("chargers.create.docs.json")), ChargerSummary)
     full = _converter.structure_strict(load_fixture("chargers.create.volttime.json"), ChargerSummary)
     assert short.uuid == "<string>" and full.uuid == "a1a0a47d-e8c3-3cf0-8e6e-c1ff9dca5d1f"
     assert full.max_current is None and full.last_heartbeat_at is None
@@ -167,7 +123,7 @@ async def test_setup_sends_every_documented_field(api: FakeApi, client: Any) -> 
     result = await client.chargers.setup(
         CHARGER, phases=3, max_current=16, group=4, net_type="TN", phase_rotation="RST"
     )
-    body = api.sent[0].json()
+    body = api.sent[0].json
     assert body == {"phases": 3, "max_current": 16, "group": 4, "net_type": "TN", "phase_rotation": "RST"}
     assert set(body) == set(load_fixture("chargers.setup.docs-request.json"))
     assert result == ChargerSetupResult(message="<string>", setup_pending=True)
@@ -176,7 +132,7 @@ async def test_setup_sends_every_documented_field(api: FakeApi, client: Any) -> 
 async def test_setup_sends_only_what_is_given(api: FakeApi, client: Any) -> None:
     api.on("POST", f"/chargers/{CHARGER}/setup", {"data": {"message": "ok", "setup_pending": False}})
     result = await client.chargers.setup(CHARGER, phases=1, max_current=6, phase_rotation="S")
-    assert api.sent[0].json() == {"phases": 1, "max_current": 6, "phase_rotation": "S"}
+    assert api.sent[0].json == {"phases": 1, "max_current": 6, "phase_rotation": "S"}
     assert result.setup_pending is False
 
 
@@ -231,7 +187,7 @@ async def test_payment_intent_sends_the_product_and_hides_the_secrets(api: FakeA
     )
     request = load_fixture("licenses.payment-intent.volttime-request.json")
     intent = await client.chargers.license_payment_intent(CHARGER, product=request["product"])
-    assert api.sent[0].json() == request
+    assert api.sent[0].json == request
     assert (intent.payment_intent, intent.ephemeral_key) == ("pi_XXXX", "ek_test_XXXX")
     assert (intent.customer, intent.publishable_key) == ("cus_XXXX", "pk_test_XXXX")
     shown = repr(intent)
@@ -261,16 +217,16 @@ async def test_team_create_sends_the_published_request_and_reads_both_answers(ap
     api.on("POST", "/teams", load_fixture("teams.create.volttime.json"))
     request = load_fixture("teams.create.volttime-request.json")
     team = await client.teams.create(**request)
-    assert api.sent[0].json() == request
+    assert api.sent[0].json == request
     assert (team.is_personal_team, team.type, team.slug, team.id) == (False, "Other", None, 9)
-    docs = _converter.structure_strict(docs_values(load_fixture("teams.create.docs.json")), Team)
+    docs = _converter.structure_strict(filled(load_fixture("teams.create.docs.json")), Team)
     assert docs.slug == "<string>" and docs.is_personal_team is None and docs.type is None
 
 
 async def test_team_create_without_type_sends_the_docs_request(api: FakeApi, client: Any) -> None:
-    api.on("POST", "/teams", docs_values(load_fixture("teams.create.docs.json")))
+    api.on("POST", "/teams", filled(load_fixture("teams.create.docs.json")))
     await client.teams.create(name="Ops", email="ops@example.com")
-    assert set(api.sent[0].json()) == set(load_fixture("teams.create.docs-request.json"))
+    assert set(api.sent[0].json) == set(load_fixture("teams.create.docs-request.json"))
 
 
 @pytest.mark.parametrize(
@@ -296,7 +252,7 @@ async def test_import_sends_one_multipart_file_and_reads_the_published_answer(ap
     api.on("POST", f"/teams/{TEAM}/chargers/import", load_fixture("team-chargers.import.volttime.json"))
     result = await client.teams.import_chargers(TEAM, b"identity\nEVB-1\nEVB-2\n", filename="fleet.csv")
     (sent,) = api.sent
-    content_type = sent.headers["Content-Type"]
+    content_type = sent.headers["content-type"]
     assert content_type.startswith("multipart/form-data; boundary=")
     assert b'name="file"; filename="fleet.csv"' in sent.body and b"identity\nEVB-1\nEVB-2\n" in sent.body
     assert result.created == 5 and result.skipped == 2
@@ -404,13 +360,6 @@ def first(emu: PlugchoiceEmulator, status: str) -> str:
     return next(uuid for uuid, charger in emu.chargers.items() if charger["connection_status"] == status)
 
 
-async def raw_post(emu: PlugchoiceEmulator, path: str, **kwargs: Any) -> tuple[int, Any]:
-    """A request the SDK would refuse to send, straight to the emulator."""
-    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
-    async with aiohttp.ClientSession() as session, session.post(emu.base_url + path, headers=headers, **kwargs) as r:
-        return r.status, await r.json()
-
-
 async def test_emulator_create_joins_the_personal_team_and_refuses_a_taken_identity(
     emu: PlugchoiceEmulator, live: PlugchoiceClient
 ) -> None:
@@ -438,7 +387,7 @@ async def test_emulator_create_on_a_site_and_unknown_or_foreign_teams(
     assert set(info.value.errors) == {"team_uuid"}
     with pytest.raises(PermissionDeniedError):
         await live.chargers.create("X-2", team=emu.foreign_team_uuid)
-    status, body = await raw_post(emu, "/chargers", json=load_fixture("chargers.create.volttime-request.json"))
+    status, body = await raw(emu, "POST", "/chargers", json=load_fixture("chargers.create.volttime-request.json"))
     assert status == 422 and set(body["errors"]) == {"team_uuid", "site_uuid"}
 
 
@@ -486,10 +435,10 @@ async def test_emulator_setup_validates_like_the_api(emu: PlugchoiceEmulator, li
     # one setup a minute per charger (the API's limit, which the emulator applies too): one charger per request
     second, third = [u for u, c in emu.chargers.items() if c["connection_status"] == "online"][1:3]
     body = {"phases": 3, "max_current": 5, "net_type": "XX", "phase_rotation": "R"}
-    status, answer = await raw_post(emu, f"/chargers/{second}/setup", json=body)
+    status, answer = await raw(emu, "POST", f"/chargers/{second}/setup", json=body)
     assert status == 422 and set(answer["errors"]) == {"max_current", "net_type", "phase_rotation"}
     docs_request = load_fixture("chargers.setup.docs-request.json")
-    status, answer = await raw_post(emu, f"/chargers/{third}/setup", json=docs_request)
+    status, answer = await raw(emu, "POST", f"/chargers/{third}/setup", json=docs_request)
     assert status == 422 and set(answer["errors"]) >= {"phases", "net_type"}
 
 
@@ -521,9 +470,9 @@ async def test_emulator_team_create_is_listed_and_validated(emu: PlugchoiceEmula
     team = await live.teams.create(name="Installers", email="ops@example.com", type="Installer")
     assert (team.type, team.is_personal_team, team.email) == ("Installer", False, "ops@example.com")
     assert team.uuid in {t.uuid for t in (await live.teams.list()).items}
-    status, body = await raw_post(emu, "/teams", json=load_fixture("teams.create.volttime-request.json"))
+    status, body = await raw(emu, "POST", "/teams", json=load_fixture("teams.create.volttime-request.json"))
     assert status == 201 and body["data"]["type"] == "architecto"
-    status, body = await raw_post(emu, "/teams", json={"name": "", "email": "nope"})
+    status, body = await raw(emu, "POST", "/teams", json={"name": "", "email": "nope"})
     assert status == 422 and set(body["errors"]) == {"name", "email"}
 
 
@@ -546,13 +495,13 @@ async def test_emulator_import_refuses_what_the_sdk_would_not_send(emu: Plugchoi
     team = next(iter(emu.teams))
     form = aiohttp.FormData()
     form.add_field("file", b"EVB-1\n", filename="fleet.xlsx", content_type="application/octet-stream")
-    status, body = await raw_post(emu, f"/teams/{team}/chargers/import", data=form)
+    status, body = await raw(emu, "POST", f"/teams/{team}/chargers/import", data=form)
     assert status == 422 and body["errors"]["file"] == ["The file field must be a file of type: csv, txt."]
     form = aiohttp.FormData()
     form.add_field("file", io.BytesIO(b"x" * (MAX_UPLOAD_BYTES + 1)), filename="big.csv", content_type="text/csv")
-    status, body = await raw_post(emu, f"/teams/{team}/chargers/import", data=form)
+    status, body = await raw(emu, "POST", f"/teams/{team}/chargers/import", data=form)
     assert status == 422 and body["errors"]["file"] == ["The file field must not be greater than 1024 kilobytes."]
-    status, body = await raw_post(emu, f"/teams/{team}/chargers/import", json={})  # as the docs' curl sends it
+    status, body = await raw(emu, "POST", f"/teams/{team}/chargers/import", json={})  # as the docs' curl sends it
     assert status == 422 and body["errors"] == {"file": ["The file field is required."]}
 
 

@@ -8,17 +8,15 @@ import copy
 import email
 import email.policy
 import functools
-import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import attrs
 import pytest
-from aioresponses import CallbackResult, aioresponses
+from aioresponses import aioresponses
 
 from plugchoice_async import (
     CardImportResult,
@@ -42,54 +40,15 @@ from plugchoice_async import (
     _converter,
 )
 from plugchoice_async.testing import PlugchoiceEmulator
-from tests.conftest import TOKEN, load_fixture, make_client
+from tests.conftest import load_fixture, make_client
+from tests.endpoint_helpers import BASE, TS, FakeApi, Sent, filled, raw
+from tests.test_resources_sites import invoke
 
-BASE = "https://api.test/api/v3"
 SITE = "4c708cb0-e980-4566-89f2-ee637bea94bc"
 OTHER_SITE = "9d2f4a10-1b2c-4d3e-8f40-5a6b7c8d9e0f"
 CHARGER = "445bd3f6-8f2c-38cb-aa04-2f4e1edb32bb"
 METER = "6a1b2c3d-0000-4000-8000-000000000003"
 MISSING = "00000000-0000-4000-8000-000000000000"
-TS = "2026-01-10T01:14:32.000000Z"
-
-
-# -- a recording fake API over aioresponses --------------------------------------------------------
-
-
-@attrs.frozen
-class Sent:
-    """One request as the server saw it: method, path under /api/v3, query, raw body and headers."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: bytes | None
-    headers: dict[str, str]
-
-    @property
-    def json(self) -> Any:
-        return None if self.body is None else json.loads(self.body)
-
-
-class FakeApi:
-    """Routes ``method path`` to a JSON answer (None: no body) and records every request."""
-
-    def __init__(self, mocked: aioresponses) -> None:
-        self.mocked = mocked
-        self.sent: list[Sent] = []
-
-    def on(self, method: str, path: str, answer: Any = None, *, status: int = 200) -> None:
-        def respond(url: Any, **kwargs: Any) -> CallbackResult:
-            data = kwargs.get("data")
-            body = data if isinstance(data, bytes) else (data.encode() if isinstance(data, str) else None)
-            headers = {k.lower(): v for k, v in (kwargs.get("headers") or {}).items()}
-            self.sent.append(Sent(method, url.path.removeprefix("/api/v3"), dict(url.query), body, headers))
-            if answer is None:
-                return CallbackResult(status=status, body="null" if status == 200 else "")
-            return CallbackResult(status=status, payload=answer)
-
-        pattern = re.compile(re.escape(BASE + path) + r"(\?.*)?$")
-        self.mocked.add(pattern, method=method, callback=respond, repeat=True)
 
 
 @pytest.fixture
@@ -102,15 +61,6 @@ def api() -> Any:
 async def client() -> Any:
     async with make_client(BASE) as client:
         yield client
-
-
-def _with_real_values(document: Any) -> Any:
-    """A docs example with its timestamp placeholders replaced, so the strict reader can read it."""
-    if isinstance(document, dict):
-        return {k: TS if k.endswith("_at") else _with_real_values(v) for k, v in document.items()}
-    if isinstance(document, list):
-        return [_with_real_values(item) for item in document]
-    return document
 
 
 GROUP = {
@@ -189,16 +139,16 @@ POWER: dict[str, Any] = {  # a power-management answer with real values: the doc
 
 def test_update_docs_answer_keeps_smart_charging_as_the_boolean_shown() -> None:
     """The update (and get) docs show ``smart_charging: true``: kept as the boolean, not guessed into a mode."""
-    site = _converter.structure_strict(_with_real_values(load_fixture("sites.update.docs.json")), Site)
+    site = _converter.structure_strict(filled(load_fixture("sites.update.docs.json")), Site)
     assert site.smart_charging is True
     assert site.capabilities is not None and site.capabilities.smart_charging is True
-    modern = _with_real_values(load_fixture("sites.update.docs.json")) | {"smart_charging": "off_peak"}
+    modern = filled(load_fixture("sites.update.docs.json")) | {"smart_charging": "off_peak"}
     assert _converter.structure_strict(modern, Site).smart_charging is SmartChargingMode.OFF_PEAK
 
 
 def test_move_and_attach_docs_answers_read_as_chargers() -> None:
     for name in ("site-chargers.move.docs.json", "site-chargers.attach.docs.json"):
-        document = _with_real_values(load_fixture(name))
+        document = filled(load_fixture(name))
         document["connectors"] = [{"id": 1, "connector_id": 1}]  # the docs print the items as {}
         charger = _converter.structure_strict(document, Charger)
         assert (charger.uuid, charger.identity, charger.connectors[0].connector_id) == ("<string>", "<string>", 1)
@@ -273,7 +223,7 @@ def test_card_import_examples() -> None:
 
 async def test_update_sends_the_documented_request_fields(api: FakeApi, client: Any) -> None:
     documented = load_fixture("sites.update.docs-request.json")
-    answer = _with_real_values(load_fixture("sites.update.docs.json"))
+    answer = filled(load_fixture("sites.update.docs.json"))
     api.on("PUT", f"/sites/{SITE}", answer)
     site = await client.sites.update(
         SITE,
@@ -371,7 +321,7 @@ async def test_power_management(api: FakeApi, client: Any, wrapped: bool) -> Non
     api.on("GET", f"/sites/{SITE}/power-management", {"data": POWER} if wrapped else POWER)
     management = await client.sites.power_management(SITE)
     assert management == _converter.structure(POWER, PowerManagement)
-    assert (api.sent[0].method, api.sent[0].path, api.sent[0].body) == ("GET", f"/sites/{SITE}/power-management", None)
+    assert (api.sent[0].method, api.sent[0].path, api.sent[0].body) == ("GET", f"/sites/{SITE}/power-management", b"")
 
 
 async def test_power_management_misfit_is_a_response_validation_error(api: FakeApi, client: Any) -> None:
@@ -454,7 +404,6 @@ async def test_power_history_that_is_not_an_object_is_a_validation_error(api: Fa
 
 def _multipart(sent: Sent) -> tuple[str, str | None, bytes]:
     """(field name, filename, content) of the one part of a multipart body."""
-    assert sent.body is not None
     message = email.message_from_bytes(
         b"Content-Type: " + sent.headers["content-type"].encode() + b"\r\n\r\n" + sent.body,
         policy=email.policy.HTTP,
@@ -603,13 +552,6 @@ INVALID: list[tuple[str, Callable[[PlugchoiceClient], Any], str]] = [
 ]
 
 
-async def invoke(call: Callable[[], Any]) -> Any:
-    result = call()
-    if isinstance(result, Awaitable):
-        return await result
-    return result
-
-
 @pytest.mark.parametrize(("case", "call", "message"), INVALID, ids=[case for case, _, _ in INVALID])
 async def test_invalid_arguments_are_refused_before_sending(
     api: FakeApi, client: Any, case: str, call: Callable[[PlugchoiceClient], Any], message: str
@@ -633,17 +575,6 @@ async def test_power_history_bounds_may_be_equal_and_mixed(api: FakeApi, client:
 async def live(emulator: PlugchoiceEmulator) -> Any:
     async with make_client(emulator.base_url) as client:
         yield client
-
-
-async def raw(emulator: PlugchoiceEmulator, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-    """One request the client would refuse to send, straight to the emulator."""
-    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
-    async with (
-        aiohttp.ClientSession(headers=headers) as session,
-        session.request(method, emulator.base_url + path, **kwargs) as response,
-    ):
-        text = await response.text()
-        return response.status, (json.loads(text) if text else None)
 
 
 def _sites(emulator: PlugchoiceEmulator) -> tuple[str, str]:

@@ -170,10 +170,10 @@ def test_list_shape_error_names_item_and_field() -> None:
     from plugchoice_async.models import Transaction
 
     with pytest.raises(ResponseValidationError) as info:
-        _converter.structure_response([{"id": 1}], tuple[Transaction, ...], method="GET", path="/x")
+        _converter.structure_response([{"started_at": None}], tuple[Transaction, ...], method="GET", path="/x")
     text = str(info.value)
     assert "does not fit tuple[Transaction, ...]" in text
-    assert "required key missing @ $[0].started_at" in text
+    assert "required key missing @ $[0].id" in text
 
 
 # --- Strict JSON types: a scalar of the wrong type is named, never coerced ------------------------

@@ -328,7 +328,7 @@ def test_total_kwh_number_or_string(total: Any) -> None:
     assert type(tx.total_kwh) is float
 
 
-@pytest.mark.parametrize("total", ["abc", "", "-", "nan", True, None, [7]])
+@pytest.mark.parametrize("total", ["abc", "", "-", "nan", True, [7]])  # null: None (the leniency rule)
 def test_total_kwh_not_a_number_names_the_field(total: Any) -> None:
     with pytest.raises(_converter.StructureError, match=r"\$\.total_kwh"):
         _converter.structure(_transaction(total_kwh=total), Transaction)
@@ -365,7 +365,8 @@ def test_team_transaction_docs_shape() -> None:
     data.update(status="active", started_at=TS, stopped_at=None, total_kwh="3.25", stop_reason=None, id_tag="ABC")
     tx = _converter.structure_strict(data, TeamTransaction)
     assert tx.total_kwh == 3.25 and tx.status == "active" and tx.stopped_at is None
-    assert tx.charger.site is not None and tx.charger.site.name == "<string>" and tx.charger.is_mid is True
+    assert tx.charger is not None and tx.charger.site is not None
+    assert tx.charger.site.name == "<string>" and tx.charger.is_mid is True
 
 
 # --- Transaction graph: uppercase phase keys --------------------------------------------------------
@@ -436,11 +437,15 @@ def test_meter_value_fixture_values() -> None:
     assert newer.id is None and newer.charger_id == 2 and newer.transaction_id is None
 
 
-def test_meter_value_without_value_is_an_error() -> None:
+def test_meter_value_without_value_reads_none() -> None:
+    """The leniency rule: ``value`` (and with it ``raw_value``) is optional; null reads the same as absent."""
     data = _meter_value()
     del data["value"]
-    with pytest.raises(_converter.StructureError, match=r"required key missing @ \$\.value$"):
-        _converter.structure(data, MeterValue)
+    absent = _converter.structure_strict(data, MeterValue)
+    assert absent.value is None and absent.raw_value is None
+    assert _converter.structure_strict({**data, "value": None}, MeterValue) == absent
+    with pytest.raises(_converter.StructureError, match=r"@ \$\.value$"):
+        _converter.structure({**data, "value": [1]}, MeterValue)
 
 
 def test_latest_meter_value_camel_case() -> None:

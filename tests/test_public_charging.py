@@ -5,13 +5,11 @@ and the emulator's session state machine on a fake clock."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import orjson
 import pytest
-from aioresponses import CallbackResult, aioresponses
+from aioresponses import aioresponses
 
 from plugchoice_async import (
     BadRequestError,
@@ -37,12 +35,12 @@ from plugchoice_async.models import (
 from plugchoice_async.resources import PublicCharging
 from plugchoice_async.testing import Fault, PlugchoiceEmulator
 from tests.conftest import TOKEN, FakeClock, FakeSleep, load_fixture, make_client
+from tests.endpoint_helpers import BASE, FakeApi
+from tests.endpoint_helpers import filled as fill_placeholders
 from tests.test_models_api import _assert_keys_modelled
 
-BASE = "https://api.test/api/v3"
 SECRET = "sEcReTsEsSiOnToKeN0123456789abcdefABCDEF0123456789"
 CLIENT_SECRET = "pi_3Abc_secret_DoNotShowMe"
-TS = "2026-01-10T01:14:32.000000Z"
 
 SESSION_FIXTURES = [
     "public-charging.start-session.docs.json",
@@ -55,19 +53,7 @@ SESSION_FIXTURES = [
 
 def filled(data: Any) -> Any:
     """A docs example made real: ``"<string>"`` timestamps become ``TS``, ``energy_kwh`` ``"1.50"``."""
-    if isinstance(data, dict):
-        out = {}
-        for key, value in data.items():
-            if value == "<string>" and key.endswith("_at"):
-                out[key] = TS
-            elif value == "<string>" and key == "energy_kwh":
-                out[key] = "1.50"
-            else:
-                out[key] = filled(value)
-        return out
-    if isinstance(data, list):
-        return [filled(item) for item in data]
-    return data
+    return fill_placeholders(data, energy_kwh="1.50")
 
 
 def session_answer(status: str = "created", **changes: Any) -> dict[str, Any]:
@@ -118,27 +104,10 @@ def test_energy_is_a_string_on_the_wire() -> None:
 # -- requests (aioresponses) ---------------------------------------------------------------------------
 
 
-class Recorder:
-    """Answers ``method path`` and records (method, path, headers, JSON body) of each request."""
-
-    def __init__(self, mocked: aioresponses) -> None:
-        self.mocked = mocked
-        self.calls: list[tuple[str, str, dict[str, str], Any]] = []
-
-    def on(self, method: str, path: str, body: Any, status: int = 200) -> None:
-        def respond(url: Any, **kwargs: Any) -> CallbackResult:
-            data = kwargs.get("data")
-            headers = {k.lower(): v for k, v in dict(kwargs.get("headers") or {}).items()}
-            self.calls.append((method, url.path.removeprefix("/api/v3"), headers, orjson.loads(data) if data else None))
-            return CallbackResult(status=status, payload=body)
-
-        self.mocked.add(re.compile(re.escape(BASE + path) + r"$"), method=method, callback=respond, repeat=True)
-
-
 @pytest.fixture
 def api() -> Any:
     with aioresponses() as mocked:
-        yield Recorder(mocked)
+        yield FakeApi(mocked)
 
 
 @pytest.fixture
@@ -147,7 +116,7 @@ async def public() -> AsyncIterator[PublicChargingClient]:
         yield client
 
 
-async def test_every_call_is_anonymous_and_typed(api: Recorder) -> None:
+async def test_every_call_is_anonymous_and_typed(api: FakeApi) -> None:
     sessions = f"/public-charging/sessions/{SECRET}"
     api.on("GET", "/public-charging/chargers/AB12", load_fixture("public-charging.get-charger.docs.json"))
     api.on("POST", "/public-charging/sessions", start_answer(), status=201)
@@ -156,7 +125,7 @@ async def test_every_call_is_anonymous_and_typed(api: Recorder) -> None:
         api.on("POST", f"{sessions}/{action}", {"data": session_answer(status)})
     async with make_client(BASE, endpoint_limits=None) as client:
         for public in (client.public_charging, PublicChargingClient(BASE, endpoint_limits=None)):
-            api.calls.clear()
+            api.sent.clear()
             charger = await public.get_charger("AB12")
             assert charger.public_code == "<string>"
             started = await public.start_session(code="AB12", connector_id=2, email="driver@example.com")
@@ -167,7 +136,7 @@ async def test_every_call_is_anonymous_and_typed(api: Recorder) -> None:
             assert (await public.confirm(SECRET)).status is PublicSessionStatus.AUTHORIZED
             assert (await public.stop(SECRET)).status is PublicSessionStatus.STOPPING
             assert (await public.cancel(SECRET)).status is PublicSessionStatus.CANCELLED
-            assert [(m, p) for m, p, _, _ in api.calls] == [
+            assert [(sent.method, sent.path) for sent in api.sent] == [
                 ("GET", "/public-charging/chargers/AB12"),
                 ("POST", "/public-charging/sessions"),
                 ("GET", sessions),
@@ -175,16 +144,16 @@ async def test_every_call_is_anonymous_and_typed(api: Recorder) -> None:
                 ("POST", f"{sessions}/stop"),
                 ("POST", f"{sessions}/cancel"),
             ]
-            for _, _, headers, _ in api.calls:
-                assert "authorization" not in headers and headers["accept"] == "application/json"
-            body = api.calls[1][3]
+            for sent in api.sent:
+                assert "authorization" not in sent.headers and sent.headers["accept"] == "application/json"
+            body = api.sent[1].json
             assert body == {"code": "AB12", "connector_id": 2, "email": "driver@example.com"}
             assert set(body) == set(load_fixture("public-charging.start-session.docs-request.json"))
             if isinstance(public, PublicChargingClient):
                 await public.aclose()
 
 
-async def test_secrets_hidden_from_every_repr(api: Recorder, public: PublicChargingClient) -> None:
+async def test_secrets_hidden_from_every_repr(api: FakeApi, public: PublicChargingClient) -> None:
     api.on("POST", "/public-charging/sessions", start_answer(), status=201)
     api.on(
         "GET", f"/public-charging/sessions/{SECRET}", {"data": session_answer(), "payment": start_answer()["payment"]}
@@ -196,7 +165,7 @@ async def test_secrets_hidden_from_every_repr(api: Recorder, public: PublicCharg
     assert "pk_" not in SECRET and "<string>" in repr(started.payment)  # the publishable key is shown
 
 
-async def test_a_misfit_answer_does_not_carry_the_secrets(api: Recorder, public: PublicChargingClient) -> None:
+async def test_a_misfit_answer_does_not_carry_the_secrets(api: FakeApi, public: PublicChargingClient) -> None:
     answer = start_answer()
     answer["data"]["status"] = 5
     api.on("POST", "/public-charging/sessions", answer, status=201)
@@ -242,12 +211,12 @@ BAD_CALLS: list[tuple[str, Callable[[PublicCharging], Awaitable[Any]]]] = [
 
 @pytest.mark.parametrize(("message", "make"), BAD_CALLS, ids=[f"{i}-{m}" for i, (m, _) in enumerate(BAD_CALLS)])
 async def test_bad_arguments_raise_before_sending(
-    api: Recorder, public: PublicChargingClient, message: str, make: Callable[[PublicCharging], Awaitable[Any]]
+    api: FakeApi, public: PublicChargingClient, message: str, make: Callable[[PublicCharging], Awaitable[Any]]
 ) -> None:
     with pytest.raises(InvalidRequestError, match=message) as info:
         await make(public)
     assert SECRET[:12] not in str(info.value)
-    assert api.calls == []
+    assert api.sent == []
 
 
 async def test_client_configuration() -> None:

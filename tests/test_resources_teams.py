@@ -193,7 +193,7 @@ async def test_transactions_sends_status_and_sort(api: MockApi, client: Any) -> 
     tx = page.items[0]
     assert isinstance(tx, TeamTransaction)
     assert tx.total_kwh == 7.0  # "7.00" on the wire
-    assert tx.charger.site is not None and tx.charger.site.uuid == SITE
+    assert tx.charger is not None and tx.charger.site is not None and tx.charger.site.uuid == SITE
 
 
 async def test_transactions_default_sends_no_sort(api: MockApi, client: Any) -> None:
@@ -319,8 +319,9 @@ async def test_e2e_transactions_walk_filter_sort(emulator: PlugchoiceEmulator, l
     walked = [tx async for tx in live.teams.transactions(team, per_page=25)]
     ids = [tx.id for tx in walked]
     assert len(ids) == len(set(ids)) == len(expected) and set(ids) == set(expected)  # none repeated or missed
-    assert all(expected[tx.id] == tx.charger.uuid for tx in walked)
-    starts = [tx.started_at for tx in walked]
+    assert all(tx.charger is not None and expected[tx.id] == tx.charger.uuid for tx in walked)
+    starts = [started for tx in walked if (started := tx.started_at) is not None]
+    assert len(starts) == len(walked)  # the emulator sends every start
     assert starts == sorted(starts, reverse=True)  # the server's default, -started_at
 
     active = [tx async for tx in live.teams.transactions(team, status="active", per_page=100)]
@@ -329,9 +330,11 @@ async def test_e2e_transactions_walk_filter_sort(emulator: PlugchoiceEmulator, l
     assert {tx.status for tx in active} == {TransactionStatus.ACTIVE}
 
     finished = [tx async for tx in live.teams.transactions(team, status="finished", sort="total_kwh", per_page=100)]
-    energy = [tx.total_kwh for tx in finished]
+    energy = [kwh for tx in finished if (kwh := tx.total_kwh) is not None]
+    assert len(energy) == len(finished)
     assert energy == sorted(energy) and len(energy) == len(expected) - len(running)
     oldest = [tx.started_at async for tx in live.teams.transactions(team, sort="started_at", per_page=100)]
+    assert None not in oldest
     assert oldest == sorted(starts)
 
 

@@ -30,24 +30,13 @@ from plugchoice_async.models import (
 from plugchoice_async.resources import SiteAccess
 from plugchoice_async.testing import PlugchoiceEmulator
 from tests.conftest import TOKEN, call, load_fixture, make_client
+from tests.endpoint_helpers import filled
 from tests.test_resources_sites import BASE, MISSING, SITE, TEAM, MockApi
 
-TS = "2026-01-10T01:14:32.000000Z"
 FUTURE = date(2051, 7, 28)
 TOKEN64 = "bngzmiyvdljnikhwaykcmyuwpwlvqwrsitcpscqldzsnrwtujwvlxjklqppwqbew"
 OTHER_TEAM = "5d093e7f-5aae-3aa3-bece-f6e784dcbd67"
 MESSAGE = {"message": "ok"}
-
-
-def filled(data: Any) -> Any:
-    """A docs example with its placeholders made real: ``"<string>"`` timestamps become ``TS``."""
-    if isinstance(data, dict):
-        return {
-            key: TS if key.endswith("_at") and value == "<string>" else filled(value) for key, value in data.items()
-        }
-    if isinstance(data, list):
-        return [filled(item) for item in data]
-    return data
 
 
 @pytest.fixture
@@ -85,9 +74,11 @@ def test_docs_examples_structure_strictly_once_filled(name: str, cls: type[Any])
 
 def test_both_invite_answers_structure() -> None:
     docs = _converter.structure_strict(filled(load_fixture("site-invitations.invite.docs.json")), SiteInviteResult)
+    assert docs.invite is not None
     assert docs.invite.id == 123 and docs.invite.site_id == 123 and docs.invite.token is None
     assert docs.invite.accessible_assets is not None and docs.invite.accessible_assets[0] == SiteAsset()
     volttime = _converter.structure_strict(load_fixture("site-invitations.invite.volttime.json"), SiteInviteResult)
+    assert volttime.invite is not None
     assert volttime.invite.site_id is None and volttime.invite.token == "abc123"
     assert volttime.invite_token == "abc123"
     assert volttime.invite.expires_at == datetime(2024, 1, 1, tzinfo=UTC)
@@ -316,6 +307,7 @@ async def test_emulator_invite_accept_and_manage(live: PlugchoiceClient) -> None
         accessible_assets=[SiteAsset(asset_type="charger", asset_id=1)],
     )
     assert invite.invite_token is not None and len(invite.invite_token) == 64
+    assert invite.invite is not None
     assert invite.invite.can_access_all_assets is False and invite.invite.expires_at is not None
     assert invite.invite_links is not None and invite.invite_token in (invite.invite_links.web or "")
     assert invite.invite_token not in repr(invite)
@@ -324,6 +316,7 @@ async def test_emulator_invite_accept_and_manage(live: PlugchoiceClient) -> None
     with pytest.raises(NotFoundError):  # an invite is used once
         await access.accept(invite.invite_token, team=other)
     second = await access.invite(site, email="ops@example.com")
+    assert second.invite is not None
     assert second.invite_token not in (None, invite.invite_token) and second.invite.id == invite.invite.id + 1
     team = await access.get(site, other)
     assert team.access is not None and team.access.data_access is True and team.access.can_access_all_assets is False

@@ -167,14 +167,21 @@ def limit(ctx: click.Context, charger_id: str, amperes: float, connector: int, y
 # -- bulk -----------------------------------------------------------------------------------------
 
 
+def _total(run_: BulkCommandRun, asked: int) -> int:
+    """The chargers of the run: the server's total, else its results, else as many as were asked for."""
+    return run_.total if run_.total_count is not None or run_.results else asked
+
+
 def _finished(run_: BulkCommandRun) -> int:
-    return run_.sent_count + run_.offline_count + run_.error_count + run_.skipped_count
+    """Chargers with a terminal result (the server's counts, or counted from the results when absent)."""
+    return sum(run_.count(status) for status in ("sent", "offline", "error", "skipped_forbidden"))
 
 
-def _outcome(run_: BulkCommandRun) -> str:
+def _outcome(run_: BulkCommandRun, asked: int) -> str:
+    count = run_.count
     return (
-        f"{run_.command}: {run_.sent_count} sent, {run_.offline_count} offline, {run_.error_count} errors, "
-        f"{run_.skipped_count} skipped of {run_.total_count} chargers"
+        f"{run_.command}: {count('sent')} sent, {count('offline')} offline, {count('error')} errors, "
+        f"{count('skipped_forbidden')} skipped of {_total(run_, asked)} chargers"
     )
 
 
@@ -187,7 +194,7 @@ def _results_table(run_: BulkCommandRun, names: dict[str, str]) -> Table:
         if result.status == BulkResultStatus.SENT:
             continue
         name = (result.charger.identity if result.charger is not None else None) or names.get(result.charger_uuid)
-        table.add_row(name or result.charger_uuid, str(result.status), result.message or "")
+        table.add_row(name or result.charger_uuid, str(result.status or "-"), result.message or "")
     return table
 
 
@@ -245,20 +252,21 @@ async def run_bulk(
             return EXIT_FAILED
         click.echo(f"Run {current.uuid}: {current.status}")
         deadline = time.monotonic() + give_up_after
-        with ProgressBar(f"{command}", total=current.total_count, unit="chargers") as bar:
+        asked = len(charger_ids)
+        with ProgressBar(f"{command}", total=_total(current, asked), unit="chargers") as bar:
             bar.update(completed=_finished(current))
             while not current.done:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Failed(
-                        f"run {current.uuid} not completed after {give_up_after:g} s ({_outcome(current)}); "
+                        f"run {current.uuid} not completed after {give_up_after:g} s ({_outcome(current, asked)}); "
                         "it goes on on the server"
                     )
                 await asyncio.sleep(min(interval, remaining))
                 current = await client.chargers.bulk_command_run(current.uuid)
-                bar.update(completed=_finished(current))
-    click.echo(_outcome(current))
-    if current.sent_count == current.total_count:
+                bar.update(total=_total(current, asked), completed=_finished(current))
+    click.echo(_outcome(current, asked))
+    if current.count("sent") == _total(current, asked):
         return EXIT_OK
     stdout_console().print(_results_table(current, names))
     return EXIT_FAILED

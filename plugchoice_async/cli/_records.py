@@ -120,7 +120,7 @@ async def list_chargers(settings: Settings, output: str) -> int:
         table.add_column("Connection", no_wrap=True)
         table.add_column("Status", no_wrap=True)
         for c in found:
-            table.add_row(c.uuid, c.identity, str(c.connection_status), str(c.status or "-"))
+            table.add_row(c.uuid, c.identity, str(c.connection_status or "-"), str(c.status or "-"))
         stdout_console().print(table)
     return EXIT_OK
 
@@ -198,12 +198,16 @@ def _since(value: datetime) -> datetime:
 async def team_sessions(
     client: PlugchoiceClient, team: str, since: datetime, bar: ProgressBar
 ) -> list[TeamTransaction]:
-    """The team's sessions started at or after ``since``: newest first, pages read until they get older."""
+    """The team's sessions started at or after ``since``: newest first, pages read until they get older.
+
+    A session the API sends without ``started_at`` cannot be placed before or after ``since``: it is
+    kept (exported with an empty start) rather than lost, and does not end the reading.
+    """
     found: list[TeamTransaction] = []
     pages = client.teams.transactions(team, sort="-started_at", per_page=_PAGE).iter_pages()
     try:
         async for page in pages:
-            recent = [tx for tx in page.items if tx.started_at >= since]
+            recent = [tx for tx in page.items if tx.started_at is None or tx.started_at >= since]
             found += recent
             bar.advance(len(recent))
             if len(recent) < len(page.items):  # sorted newest first: the rest are older
@@ -211,6 +215,12 @@ async def team_sessions(
     finally:
         await pages.aclose()
     return found
+
+
+def _newest_first(pair: tuple[str, TeamTransaction]) -> tuple[bool, float]:
+    """Sort key: newest start first, sessions without ``started_at`` last."""
+    started = pair[1].started_at
+    return (started is None, 0.0 if started is None else -started.timestamp())
 
 
 async def export_transactions(settings: Settings, since: datetime, team: str | None, output: str) -> int:
@@ -223,7 +233,7 @@ async def export_transactions(settings: Settings, since: datetime, team: str | N
             for team_id in teams:
                 for tx in await team_sessions(client, team_id, since, bar):
                     sessions.setdefault(tx.id, (team_id, tx))  # a charger may be in several teams
-    ordered = sorted(sessions.values(), key=lambda pair: pair[1].started_at, reverse=True)
+    ordered = sorted(sessions.values(), key=_newest_first)
     if output == "json":
         rows = [{"team": team_id, **json.loads(as_json(tx))} for team_id, tx in ordered]
         click.echo(json.dumps(rows, indent=2))
@@ -236,8 +246,8 @@ async def export_transactions(settings: Settings, since: datetime, team: str | N
                         tx.id,
                         tx.status,
                         team_id,
-                        tx.charger.uuid,
-                        tx.charger.identity,
+                        None if tx.charger is None else tx.charger.uuid,
+                        None if tx.charger is None else tx.charger.identity,
                         tx.connector_id,
                         tx.id_tag,
                         tx.started_at,
@@ -269,6 +279,7 @@ def export(ctx: click.Context, since: datetime, team: str | None, output: str) -
     """Every session since a date, from the teams' transaction lists (newest first, one row each).
 
     Reads GET /teams/{team}/transactions sorted by start, newest first, and stops at the first
-    older session: the cost is the pages of the period, not one request per charger.
+    older session: the cost is the pages of the period, not one request per charger. A session
+    sent without its start time is kept, with an empty started_at, and listed last.
     """
     ctx.exit(run(ctx, export_transactions(settings_of(ctx), _since(since), team, output)))

@@ -23,17 +23,22 @@ Which fields are required (the leniency rule)
     * The field that names the thing on the wire or in OCPP and that a caller looks it up by:
       a charger's ``identity``, a connector's number ``connector_id``, a bulk result's
       ``charger_uuid``, an import failure's ``row``, the connector of a latest meter value,
-      and the ``access_token`` of an OAuth token. Required.
+      a public charger's ``public_code``, and the ``access_token`` of an OAuth token. Required.
     * Everything else (statuses, timestamps, counters, flags, nested objects, foreign keys such
-      as ``charger_id``, display names such as a site's ``name``): ``X | None = None``.
+      as ``charger_id`` or a join answer's ``site_uuid``, display names such as a site's
+      ``name``): ``X | None = None``. An answer that is not a thing (an import's counts, an
+      invitation accepted) therefore has no required field at all.
     * Exceptions, on purpose: request bodies the caller builds (``ChargingProfile``,
       ``ChargingSchedule``, ``ChargingSchedulePeriod``) keep what the API requires of a request;
-      models the SDK computes itself (``fleet``) are not read from the wire; a reading's wire
-      text (``raw_value``) is the reading itself.
-    * Not yet optional, because code outside the models reads them as always present (to be
-      relaxed together with those readers): ``OAuthToken.expires_in``, the ``BulkCommandRun``
-      counts, ``Transaction``/``TeamTransaction`` ``started_at`` and ``total_kwh``, and
-      ``TeamTransaction.charger``.
+      models the SDK computes or assembles itself (``fleet``; ``PublicChargingStart`` and
+      ``PublicChargingState``, built from a response's ``session_token``, ``data`` and
+      ``payment``) are not read from the wire as a whole.
+
+    What the SDK does with a value that is None, where it reads one itself: an OAuth token
+    without ``expires_in`` is kept until the API refuses it (401), then replaced (RFC 6749 makes
+    the field optional); a bulk run without its counts is counted from its ``results``
+    (``BulkCommandRun.count``, ``total``); a session without ``started_at`` is sorted last and
+    kept by the CLI's export; a missing ``total_kwh`` is shown as unknown, never summed as 0.
 """
 
 from ._enums import (

@@ -22,10 +22,14 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class _Reading:
-    """What every OCPP reading carries: the value (parsed and as sent) and what it measures."""
+    """What every OCPP reading carries: the value (parsed and as sent) and what it measures.
+
+    ``raw_value`` is the wire text of ``value``; both are None when the answer has no ``value``
+    (or sends null), as for any other optional field.
+    """
 
     value: Reading = None
-    raw_value: str
+    raw_value: str | None = None
     context: ReadingContext | str | None = None
     format: ValueFormat | str | None = None
     measurand: Measurand | str | None = None

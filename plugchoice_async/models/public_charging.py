@@ -94,10 +94,11 @@ class PublicChargingSession:
     """A public charging session (the ``data`` of every session answer).
 
     ``energy_kwh`` arrives as a string (``"7.00"``) and is read as a float. ``failure_reason``
-    says why a session failed, when it did.
+    says why a session failed, when it did. The session has no id of its own on the wire (its
+    token is its key), so every field, ``status`` too, is None when left out.
     """
 
-    status: PublicSessionStatus | str
+    status: PublicSessionStatus | str | None = None
     failure_reason: str | None = None
     connector_id: int | None = None
     connector_status: ChargePointStatus | str | None = None
@@ -133,7 +134,9 @@ class PublicChargingStart:
     """The answer of ``start_session``: the session, its token and the payment to confirm.
 
     ``session_token`` is the only credential of the session (every later call takes it):
-    keep it secret; it is hidden from the repr.
+    keep it secret; it is hidden from the repr. The SDK builds this answer from the response's
+    parts: ``session_token`` (the session's key) is required there, and ``session`` is the
+    response's ``data``, which must be an object.
     """
 
     session_token: str = attrs.field(repr=False)

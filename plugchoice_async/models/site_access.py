@@ -70,21 +70,25 @@ class SiteInviteResult:
     """The answer of ``POST /sites/{uuid}/teams/invite``.
 
     ``invite_token`` is what ``client.sites.access.accept(token)`` takes; send it (or one of
-    ``invite_links``) to the invitee. It is hidden from the repr.
+    ``invite_links``) to the invitee. It is hidden from the repr. ``invite`` (the invitation as
+    stored) is None when the answer leaves it out.
     """
 
     message: str | None = None
-    invite: SiteInvite
+    invite: SiteInvite | None = None
     invite_token: str | None = attrs.field(default=None, repr=False)
     invite_links: SiteInviteLinks | None = None
 
 
 @attrs.frozen(kw_only=True)
 class SiteInviteAccepted:
-    """The answer of ``POST /sites/invite/accept``: the site joined, by which team, with what rights."""
+    """The answer of ``POST /sites/invite/accept``: the site joined, by which team, with what rights.
+
+    An answer, not a thing with an identity of its own: every field is None when left out.
+    """
 
     message: str | None = None
-    site_id: int
+    site_id: int | None = None
     team_uuid: str | None = None
     is_owner: bool | None = None
     data_access: bool | None = None
@@ -92,11 +96,15 @@ class SiteInviteAccepted:
 
 @attrs.frozen(kw_only=True)
 class SiteJoinResult:
-    """The answer of ``POST /sites/join``: the site a team joined with a charger's identity and pincode."""
+    """The answer of ``POST /sites/join``: the site a team joined with a charger's identity and pincode.
+
+    An answer, not a thing with an identity of its own: ``site_uuid`` (the site's key, a foreign
+    key here) is None like every other field when left out.
+    """
 
     message: str | None = None
     site_id: int | None = None
-    site_uuid: str
+    site_uuid: str | None = None
     site_name: str | None = None
     team_uuid: str | None = None
 

@@ -96,11 +96,11 @@ class TeamCharger:
 
 @attrs.frozen(kw_only=True)
 class ChargerImportFailure:
-    """One CSV row the charger import did not create, and why (``error``)."""
+    """One CSV row the charger import did not create, and why (``error``, None when the answer has no reason)."""
 
     row: int
     identity: str | None = None
-    error: str
+    error: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -108,10 +108,11 @@ class ChargerImportResult:
     """The answer of ``POST /teams/{uuid}/chargers/import``: counts, and the rows that failed.
 
     ``created`` chargers joined the team; ``skipped`` rows named an identity that already
-    exists; ``errors`` lists the rows that could not be imported (1-based ``row``).
+    exists; ``errors`` lists the rows that could not be imported (1-based ``row``). A count the
+    answer leaves out is None (not 0: the SDK does not know it).
     """
 
     message: str | None = None
-    created: int
-    skipped: int
+    created: int | None = None
+    skipped: int | None = None
     errors: tuple[ChargerImportFailure, ...] = ()

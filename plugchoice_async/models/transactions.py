@@ -55,6 +55,10 @@ class Transaction:
     its number: ``connector.connector_id`` is the number. ``charger`` and ``connector``
     are embedded by the site and (newer) charger lists. The ``*_cost`` fields appear in
     older copies of the site list (amounts in the site's currency, sent as strings).
+
+    ``total_kwh`` and ``started_at`` are None when the answer leaves them out (the leniency
+    rule): a session without ``total_kwh`` is not counted as 0 kWh by the SDK, and the examples
+    and the CLI show it as unknown and sort a session without ``started_at`` last.
     """
 
     id: int
@@ -64,12 +68,12 @@ class Transaction:
     id_tag: str | None = None
     meter_start: int | None = None
     meter_stop: int | None = None
-    total_kwh: Number
+    total_kwh: Number | None = None
     start_cost: Number | None = None
     kwh_cost: Number | None = None
     total_kwh_cost: Number | None = None
     total_cost: Number | None = None
-    started_at: datetime
+    started_at: datetime | None = None
     stopped_at: datetime | None = None
     stop_reason: StopReason | str | None = None
     is_valid: bool | None = None
@@ -84,18 +88,20 @@ class TeamTransaction:
     """An item of ``GET /teams/{uuid}/transactions``: a shorter session shape.
 
     ``connector_id`` is the connector number. ``status`` is ``active`` or ``finished``.
+    ``charger``, ``started_at`` and ``total_kwh`` are None when the answer leaves them out (see
+    ``Transaction``).
     """
 
     id: int
     status: TransactionStatus | str | None = None
-    charger: TransactionCharger
+    charger: TransactionCharger | None = None
     connector_id: int | None = None
     id_tag: str | None = None
-    started_at: datetime
+    started_at: datetime | None = None
     stopped_at: datetime | None = None
     meter_start: int | None = None
     meter_stop: int | None = None
-    total_kwh: Number
+    total_kwh: Number | None = None
     stop_reason: StopReason | str | None = None
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "non_empty",
     "number",
     "page_size",
+    "pincode",
     "sort",
     "text",
     "transaction_status",
@@ -123,6 +124,16 @@ def moment(name: str, value: Any) -> datetime | date:
     if not isinstance(value, date):  # a datetime is a date too
         raise InvalidRequestError(f"{name} must be a datetime or a date, got {value!r}")
     return value
+
+
+def pincode(name: str, value: Any) -> int:
+    """The pincode on a charger's label: digits (an ``int`` or a string of ASCII digits), sent as the number."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidRequestError(f"{name} must be digits, got {value!r}")
+    digits = str(value).strip()
+    if not (digits.isascii() and digits.isdigit()):
+        raise InvalidRequestError(f"{name} must be digits, got {value!r}")
+    return int(digits)
 
 
 def page_size(name: Literal["per_page", "limit"], value: Any) -> int | None:

@@ -426,12 +426,11 @@ class Chargers(Resource):
         while not last.done:
             remaining = deadline - self._clock()
             if remaining <= 0:
-                finished = last.sent_count + last.offline_count + last.error_count + last.skipped_count
+                count = last.count  # the server's counts, or counted from the results when it left them out
                 raise BulkCommandTimeoutError(
                     f"bulk command run {last.uuid} ({last.command}) not completed after {timeout:g} s: "
-                    f"{last.sent_count} sent, {last.offline_count} offline, {last.error_count} errors, "
-                    f"{last.skipped_count} skipped, {last.total_count - finished} pending "
-                    f"of {last.total_count} chargers",
+                    f"{count('sent')} sent, {count('offline')} offline, {count('error')} errors, "
+                    f"{count('skipped_forbidden')} skipped, {count('pending')} pending of {last.total} chargers",
                     run=last,
                     timeout=timeout,
                 )
@@ -452,7 +451,7 @@ class Chargers(Resource):
 
         ``identity`` (at most 45 characters) is the id the charger presents when it connects, and
         must be unique across all chargers: the server answers 422 (``UnprocessableEntityError``,
-        ``field_errors["identity"]``) for one already taken. The charger joins ``team`` (a team UUID;
+        ``errors["identity"]``) for one already taken. The charger joins ``team`` (a team UUID;
         by default the user's own team) and, with ``site`` (a site UUID), that site. Arguments are
         checked before sending (``InvalidRequestError``).
 
@@ -489,7 +488,8 @@ class Chargers(Resource):
 
         The answer has the server's ``message`` and ``setup_pending`` (True while the charger still
         has to apply it). After a successful setup the charger restarts on its own: it goes offline
-        and reconnects, and running sessions end. The API allows one setup per charger a minute. The
+        and reconnects, and running sessions end. The API allows one setup per charger a minute: the
+        client paces a second one (``endpoint_limits``) rather than have it refused. The
         call is sent as a charger command: never retried once it may have reached the server, and a
         504 raises ``ChargerTimeoutError`` (the setup may have been applied all the same).
         """

@@ -8,8 +8,9 @@ once the payment is confirmed, then ``stop`` (or ``cancel`` before charging star
 No API token is sent: the session token is the credential. It travels in the path, and the
 SDK redacts it wherever a path is shown (errors, logs, ``Request`` reprs, ``RequestEvent``\\ s);
 it is hidden from every repr. The server limits calls per IP address (3 starts a minute, 30
-reads, 10 confirm/stop/cancel): over the limit a call raises ``RateLimitError`` once its retries
-are spent; a POST is retried only when it provably was not sent, or after a 429.
+reads, 10 confirm/stop/cancel): the client paces each of those budgets apart (its
+``endpoint_limits``), and they spend nothing of an API token's budget. A POST is retried only
+when it provably was not sent, or after a 429 (re-queued by its budget's limiter).
 """
 
 from __future__ import annotations

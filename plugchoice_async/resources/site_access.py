@@ -76,16 +76,6 @@ def _team_page(body: Any, item_type: type[Team], *, method: str, path: str) -> P
     return parse_page({"data": body} if isinstance(body, list) else body, item_type, method=method, path=path)
 
 
-def _pincode(value: object) -> int:
-    """The pincode on a charger's label: digits, sent as the number the API wants."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidRequestError(f"pincode must be digits, got {value!r}")
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidRequestError(f"pincode must be digits, got {value!r}")
-    return int(text)
-
-
 def _invite_token(token: object) -> str:
     """The 64-character invite token; the message never repeats it (it is a credential)."""
     if not isinstance(token, str):
@@ -178,7 +168,7 @@ class SiteAccess(Resource):
         """
         body = {
             "identity": check.text("identity", identity, max_length=255),
-            "pincode": _pincode(pincode),
+            "pincode": check.pincode("pincode", pincode),
             "team_uuid": uuid_segment(team, "team"),
         }
         return await self._send("POST", "/sites/join", SiteJoinResult, json=body)

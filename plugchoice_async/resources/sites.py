@@ -262,13 +262,10 @@ class Sites(Resource):
         carries no connectors.
         """
         segment = uuid_segment(site, "site")
-        identity = check.text("identity", identity, max_length=255)
-        if isinstance(pincode, bool) or not isinstance(pincode, int | str):
-            raise InvalidRequestError(f"pincode must be digits, got {pincode!r}")
-        text = str(pincode).strip()
-        if not (text.isascii() and text.isdigit()):
-            raise InvalidRequestError(f"pincode must be digits, got {pincode!r}")
-        body = {"identity": identity, "pincode": int(text)}
+        body = {
+            "identity": check.text("identity", identity, max_length=255),
+            "pincode": check.pincode("pincode", pincode),
+        }
         return await self._send("POST", f"/sites/{segment}/chargers", Charger, json=body)
 
     async def move_charger(

@@ -16,7 +16,6 @@ from typing import Any
 from aiohttp import web
 
 from ._fleet import format_timestamp
-from ._routes_sites import SiteRoutes
 from ._web import AddRoute, RouteGroup, Validator, message_response, ok, read_input
 
 __all__ = ["AccessRoutes"]
@@ -80,7 +79,7 @@ class AccessRoutes(RouteGroup):
 
     def _site_and_access(self, request: web.Request) -> tuple[dict[str, Any], dict[str, Any]] | web.Response:
         """The site and the access record of ``{team}`` on it, or the 403/404 answer."""
-        site = SiteRoutes(self.state).site(request.match_info["site"])
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         record = self._access(site["uuid"]).get(request.match_info["team"])
@@ -116,7 +115,7 @@ class AccessRoutes(RouteGroup):
     # -- the teams on a site ---------------------------------------------------------------------
 
     async def list_teams(self, request: web.Request) -> web.Response:
-        site = SiteRoutes(self.state).site(request.match_info["site"])
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         records = self._access(site["uuid"])
@@ -131,7 +130,7 @@ class AccessRoutes(RouteGroup):
     # -- invitations and joining -----------------------------------------------------------------
 
     async def invite(self, request: web.Request) -> web.Response:
-        site = SiteRoutes(self.state).site(request.match_info["site"])
+        site = self.site(request.match_info["site"])
         if isinstance(site, web.Response):
             return site
         check = Validator(await read_input(request))
@@ -223,12 +222,8 @@ class AccessRoutes(RouteGroup):
             check.fail("team_uuid", "The selected team uuid is invalid.")
         if check.failed or identity is None or pincode is None or team_uuid is None:
             return check.response()
-        uuid = next((uuid for uuid, c in state.chargers.items() if c["identity"] == identity), None)
+        uuid = self.paired_charger(check, identity, pincode, on_site=True)
         site = None if uuid is None else state.site_of(uuid)
-        if uuid is None or site is None:
-            check.fail("identity", "The selected identity is invalid.")
-        elif pincode != int(state.pincodes[uuid]):
-            check.fail("pincode", "The pincode is incorrect.")
         if check.failed or site is None:
             return check.response()
         records = self._access(site["uuid"])

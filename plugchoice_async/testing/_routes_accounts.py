@@ -15,31 +15,16 @@
 from __future__ import annotations
 
 import csv
-import email.message
-import email.parser
-import email.policy
 import io
 import re
 from typing import Any
 
 from aiohttp import web
 
-from ._web import (
-    AddRoute,
-    RouteGroup,
-    Validator,
-    forbidden,
-    not_found_model,
-    ok,
-    read_input,
-    validation_error,
-)
+from ._web import MAX_IDENTITY, AddRoute, RouteGroup, Validator, not_found_model, ok, read_input, read_upload
 
-__all__ = ["MAX_UPLOAD_BYTES", "AccountRoutes", "read_upload"]
+__all__ = ["AccountRoutes"]
 
-MAX_UPLOAD_BYTES = 1024 * 1024  # Laravel's ``max:1024`` (kilobytes)
-_UPLOAD_EXTENSIONS = (".csv", ".txt")
-_MAX_IDENTITY = 45
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TAKEN = "The identity has already been taken."
 
@@ -63,17 +48,8 @@ class AccountRoutes(RouteGroup):
             return check.response()
         return ok({"data": self.state.create_team(name, email, kind)}, 201)
 
-    def _team(self, uuid: str) -> dict[str, Any] | web.Response:
-        world = self.state.world
-        team = world.teams.get(uuid.lower())
-        if team is not None:
-            return team
-        if uuid.lower() == world.foreign_team["uuid"]:
-            return forbidden()
-        return not_found_model("Team")
-
     async def import_chargers(self, request: web.Request) -> web.Response:
-        team = self._team(request.match_info["team"])
+        team = self.team(request.match_info["team"].lower())
         if isinstance(team, web.Response):
             return team
         upload = await read_upload(request, "file")
@@ -88,8 +64,8 @@ class AccountRoutes(RouteGroup):
             identity = cells[0].strip() if cells else ""
             if not identity or (row == 1 and identity.casefold() == "identity"):
                 continue
-            if len(identity) > _MAX_IDENTITY:
-                message = f"The identity must not be greater than {_MAX_IDENTITY} characters."
+            if len(identity) > MAX_IDENTITY:
+                message = f"The identity must not be greater than {MAX_IDENTITY} characters."
                 errors.append({"row": row, "identity": identity, "error": message})
             elif identity.casefold() in seen or state.identity_taken(identity):
                 skipped += 1
@@ -105,38 +81,3 @@ class AccountRoutes(RouteGroup):
         if meter is None:
             return not_found_model("Meter")
         return ok({"data": meter})
-
-
-async def read_upload(request: web.Request, field: str) -> bytes | web.Response:
-    """The content of the multipart file ``field``, or Laravel's 422 (missing, wrong extension, over 1024 KB).
-
-    The emulator has read the whole body on arrival (for its request log), so the parts are parsed from it.
-    """
-    required = {field: [f"The {field} field is required."]}
-    body = await request.read()
-    if not request.content_type.startswith("multipart/"):
-        return validation_error(required)
-    head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    if not message.is_multipart():
-        return validation_error(required)
-    for part in message.iter_parts():
-        if (
-            not isinstance(part, email.message.EmailMessage)
-            or part.get_param("name", header="content-disposition") != field
-        ):
-            continue
-        filename = part.get_filename()
-        content = part.get_payload(decode=True)
-        if filename is None or not isinstance(content, bytes):
-            continue
-        problems: list[str] = []
-        if not filename.lower().endswith(_UPLOAD_EXTENSIONS):
-            problems.append(f"The {field} field must be a file of type: csv, txt.")
-        if len(content) > MAX_UPLOAD_BYTES:
-            problems.append(f"The {field} field must not be greater than {MAX_UPLOAD_BYTES // 1024} kilobytes.")
-        return validation_error({field: problems}) if problems else content
-    return validation_error(required)
-
-
-_read_upload = read_upload  # the name the site card import used first

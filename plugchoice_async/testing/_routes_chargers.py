@@ -12,8 +12,10 @@ from aiohttp import web
 
 from ._pagination import simple_page
 from ._web import (
+    CHARGER_FIELDS,
     CHARGER_NOT_FOUND,
     FORBIDDEN,
+    MAX_IDENTITY,
     AddRoute,
     RouteGroup,
     Validator,
@@ -53,35 +55,8 @@ _OCPP_METHODS = {
     "composite-schedule": "GetCompositeSchedule",
     "setup": "ChangeConfiguration",
 }
-#: The keys of the charger document ``POST /chargers`` answers with (inside ``data``), as the older docs show it.
-_CREATE_FIELDS = (
-    "uuid",
-    "id",
-    "identity",
-    "reference",
-    "connection_status",
-    "status",
-    "error",
-    "error_info",
-    "vendor_id",
-    "vendor_error_code",
-    "firmware_version",
-    "server",
-    "last_connection_at",
-    "last_disconnection_at",
-    "last_heartbeat_at",
-    "setup_pending",
-    "setup_completed",
-    "blocked",
-    "max_current",
-    "created_at",
-    "updated_at",
-    "licenses",
-    "permissions",
-)
 _SETUP_ROTATIONS = {3: ("RST", "RTS", "SRT", "STR", "TRS", "TSR"), 1: ("R", "S", "T")}
 _NET_TYPES = ("IT", "TT", "TN", "unknown")
-_MAX_IDENTITY = 45
 
 
 class ChargerRoutes(RouteGroup):
@@ -406,7 +381,7 @@ class ChargerRoutes(RouteGroup):
         state = self.state
         world = state.world
         check = Validator(await read_input(request))
-        identity = check.string("identity", required=True, max=_MAX_IDENTITY)
+        identity = check.string("identity", required=True, max=MAX_IDENTITY)
         team_uuid = check.uuid("team_uuid", nullable=True)
         site_uuid = check.uuid("site_uuid", nullable=True)
         if identity is not None and state.identity_taken(identity):
@@ -425,7 +400,7 @@ class ChargerRoutes(RouteGroup):
         if site_uuid is not None:
             teams.add(world.site_team[site_uuid])
         charger = state.create_charger(identity, teams, site_uuid)
-        return ok({"data": {name: charger.get(name) for name in _CREATE_FIELDS}})
+        return ok({"data": {name: charger.get(name) for name in CHARGER_FIELDS}})
 
     async def setup(self, request: web.Request) -> web.Response:
         """``POST /chargers/{c}/setup``: validated, sent to the charger, which then restarts (see ``State.setup``)."""

@@ -15,9 +15,9 @@ from aiohttp import web
 
 from ._history import TransactionRow, site_transaction, team_transaction
 from ._pagination import simple_page, top_level_page
-from ._routes_accounts import _read_upload as read_upload
 from ._routes_metering import filter_transactions, query_input, unknown_filter
 from ._web import (
+    CHARGER_FIELDS,
     CHARGER_NOT_FOUND,
     AddRoute,
     RouteGroup,
@@ -29,6 +29,7 @@ from ._web import (
     not_found_model,
     ok,
     read_input,
+    read_upload,
     spatie_error,
     validation_error,
 )
@@ -73,31 +74,6 @@ _SITE_CONNECTOR_FIELDS = (
     "format",
     "power_type",
     "phase_rotation",
-)
-_ATTACHED_FIELDS = (
-    "uuid",
-    "id",
-    "identity",
-    "reference",
-    "connection_status",
-    "status",
-    "error",
-    "error_info",
-    "vendor_id",
-    "vendor_error_code",
-    "firmware_version",
-    "server",
-    "last_connection_at",
-    "last_disconnection_at",
-    "last_heartbeat_at",
-    "setup_pending",
-    "setup_completed",
-    "blocked",
-    "max_current",
-    "created_at",
-    "updated_at",
-    "licenses",
-    "permissions",
 )
 _CONNECTOR_STATUSES = (
     "Available",
@@ -178,15 +154,6 @@ class SiteRoutes(RouteGroup):
         add("GET", "/sites/{site}/smart-charging", self.smart_charging)
         add("PUT", "/sites/{site}/smart-charging", self.update_smart_charging)
         add("POST", "/sites/{site}/cards/import", self.import_cards)
-
-    def site(self, uuid: str) -> dict[str, Any] | web.Response:
-        """The user's site, or 403 (another owner's) / 404."""
-        site = self.state.world.sites.get(uuid)
-        if site is not None:
-            return site
-        if uuid == self.state.world.foreign_site["uuid"]:
-            return forbidden()
-        return not_found_model("Site")
 
     def _document(self, site: dict[str, Any]) -> dict[str, Any]:
         return site_document(site, self.state.chargers_count(site["uuid"]))
@@ -302,14 +269,10 @@ class SiteRoutes(RouteGroup):
         pincode = check.number("pincode", required=True)
         if check.failed or identity is None or pincode is None:
             return check.response()
-        state = self.state
-        uuid = next((uuid for uuid, c in state.chargers.items() if c["identity"] == identity), None)
-        if uuid is None:
-            check.fail("identity", "The selected identity is invalid.")
-        elif pincode != int(state.pincodes[uuid]):
-            check.fail("pincode", "The pincode is incorrect.")
+        uuid = self.paired_charger(check, identity, pincode)
         if check.failed or uuid is None:
             return check.response()
+        state = self.state
         world = state.world
         previous = world.charger_site.get(uuid)
         if previous != site["uuid"]:
@@ -319,7 +282,7 @@ class SiteRoutes(RouteGroup):
             world.charger_site[uuid] = site["uuid"]
             world.charger_teams[uuid] = {world.site_team[site["uuid"]]}  # it moves to the site's team
         charger = state.chargers[uuid]
-        return ok({"data": {name: charger.get(name) for name in _ATTACHED_FIELDS}})
+        return ok({"data": {name: charger.get(name) for name in CHARGER_FIELDS}})
 
     async def site_connectors(self, request: web.Request) -> web.Response:
         site = self.site(request.match_info["site"])
@@ -464,7 +427,7 @@ class SiteRoutes(RouteGroup):
         if check.failed or target is None:
             return check.response()
         self.state.move_to_site(charger["uuid"], target)
-        document = {name: charger.get(name) for name in _ATTACHED_FIELDS}
+        document = {name: charger.get(name) for name in CHARGER_FIELDS}
         document["connectors"] = charger["connectors"]
         return ok({"data": document})
 
@@ -797,14 +760,6 @@ class TeamRoutes(RouteGroup):
         add("GET", "/teams/{team}/chargers", self.team_chargers)
         add("GET", "/teams/{team}/sites", self.team_sites)
         add("GET", "/teams/{team}/transactions", self.team_transactions)
-
-    def team(self, uuid: str) -> dict[str, Any] | web.Response:
-        team = self.state.world.teams.get(uuid)
-        if team is not None:
-            return team
-        if uuid == self.state.world.foreign_team["uuid"]:
-            return forbidden()
-        return not_found_model("Team")
 
     async def list_teams(self, request: web.Request) -> web.Response:
         return ok({"data": list(self.state.world.teams.values())})

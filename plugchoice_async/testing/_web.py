@@ -1,7 +1,11 @@
-"""Helpers shared by every route module: JSON answers, Laravel's error bodies, request input and validation."""
+"""Helpers shared by every route module: JSON answers, Laravel's error bodies, request input (JSON, forms and
+multipart uploads) and validation, and the look-ups of the path's charger, site and team."""
 
 from __future__ import annotations
 
+import email.message
+import email.parser
+import email.policy
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -17,8 +21,11 @@ if TYPE_CHECKING:
     from ._state import State
 
 __all__ = [
+    "CHARGER_FIELDS",
     "CHARGER_NOT_FOUND",
     "FORBIDDEN",
+    "MAX_IDENTITY",
+    "MAX_UPLOAD_BYTES",
     "AddRoute",
     "Handler",
     "RouteGroup",
@@ -31,6 +38,7 @@ __all__ = [
     "ok",
     "parse_date",
     "read_input",
+    "read_upload",
     "spatie_error",
     "validation_error",
 ]
@@ -42,6 +50,36 @@ _UUID = re.compile(r"[\da-fA-F]{8}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\da-fA-F]{4}-[\d
 
 FORBIDDEN = json_error_body(403)  # {"message": "This action is unauthorized."}
 CHARGER_NOT_FOUND = json_error_body(404, "No query results for model [App\\Models\\Charger].")
+MAX_IDENTITY = 45  # the longest charger identity the API takes (POST /chargers, the team import)
+MAX_UPLOAD_BYTES = 1024 * 1024  # Laravel's ``max:1024`` (kilobytes)
+_UPLOAD_EXTENSIONS = (".csv", ".txt")
+#: The keys of the charger document as the older docs show it (inside ``data``): the answer of ``POST /chargers``,
+#: ``POST /sites/{s}/chargers`` and (with ``connectors``) ``PATCH /sites/{s}/chargers/{c}/move``.
+CHARGER_FIELDS = (
+    "uuid",
+    "id",
+    "identity",
+    "reference",
+    "connection_status",
+    "status",
+    "error",
+    "error_info",
+    "vendor_id",
+    "vendor_error_code",
+    "firmware_version",
+    "server",
+    "last_connection_at",
+    "last_disconnection_at",
+    "last_heartbeat_at",
+    "setup_pending",
+    "setup_completed",
+    "blocked",
+    "max_current",
+    "created_at",
+    "updated_at",
+    "licenses",
+    "permissions",
+)
 
 #: A route handler: the request (path parameters in ``request.match_info``) to the answer.
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -110,6 +148,38 @@ async def read_input(request: web.BaseRequest) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+async def read_upload(request: web.Request, field: str) -> bytes | web.Response:
+    """The content of the multipart file ``field``, or Laravel's 422 (missing, wrong extension, over 1024 KB).
+
+    The emulator has read the whole body on arrival (for its request log), so the parts are parsed from it.
+    """
+    required = {field: [f"The {field} field is required."]}
+    body = await request.read()
+    if not request.content_type.startswith("multipart/"):
+        return validation_error(required)
+    head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        return validation_error(required)
+    for part in message.iter_parts():
+        if (
+            not isinstance(part, email.message.EmailMessage)
+            or part.get_param("name", header="content-disposition") != field
+        ):
+            continue
+        filename = part.get_filename()
+        content = part.get_payload(decode=True)
+        if filename is None or not isinstance(content, bytes):
+            continue
+        problems: list[str] = []
+        if not filename.lower().endswith(_UPLOAD_EXTENSIONS):
+            problems.append(f"The {field} field must be a file of type: csv, txt.")
+        if len(content) > MAX_UPLOAD_BYTES:
+            problems.append(f"The {field} field must not be greater than {MAX_UPLOAD_BYTES // 1024} kilobytes.")
+        return validation_error({field: problems}) if problems else content
+    return validation_error(required)
 
 
 def parse_date(value: str) -> datetime | None:
@@ -395,6 +465,37 @@ class RouteGroup:
         if uuid in self.state.world.foreign_chargers:
             return forbidden()
         return json_response(404, CHARGER_NOT_FOUND)
+
+    def site(self, uuid: str) -> dict[str, Any] | web.Response:
+        """The user's site, or 403 (another owner's) / 404."""
+        site = self.state.world.sites.get(uuid)
+        if site is not None:
+            return site
+        if uuid == self.state.world.foreign_site["uuid"]:
+            return forbidden()
+        return not_found_model("Site")
+
+    def team(self, uuid: str) -> dict[str, Any] | web.Response:
+        """The user's team, or 403 (another owner's) / 404."""
+        team = self.state.world.teams.get(uuid)
+        if team is not None:
+            return team
+        if uuid == self.state.world.foreign_team["uuid"]:
+            return forbidden()
+        return not_found_model("Team")
+
+    def paired_charger(self, check: Validator, identity: str, pincode: float, *, on_site: bool = False) -> str | None:
+        """The uuid of the charger ``identity`` when ``pincode`` is its pincode (and, with ``on_site``, it is on a
+        site); otherwise None, with Laravel's failure recorded on ``check`` (an unknown identity, a wrong pincode)."""
+        state = self.state
+        uuid = next((uuid for uuid, c in state.chargers.items() if c["identity"] == identity), None)
+        if uuid is None or (on_site and state.site_of(uuid) is None):
+            check.fail("identity", "The selected identity is invalid.")
+            return None
+        if pincode != int(state.pincodes[uuid]):
+            check.fail("pincode", "The pincode is incorrect.")
+            return None
+        return uuid
 
     def connector(self, uuid: str, number: str) -> tuple[dict[str, Any], dict[str, Any]] | web.Response:
         """The charger and its connector ``number``, or the 403/404 answer."""
