@@ -114,18 +114,36 @@ DEFAULT_ENDPOINT_LIMITS: Final = (
 )
 
 
+@attrs.define(eq=False)
+class _Route:
+    """One route budget (one key of a keyed route): its limiter and when it last really sent."""
+
+    limiter: LocalRateLimiter
+    last_sent: float | None = None
+
+
 class EndpointGate:
     """One call's passage through its route's budget (and the user's): a ``RateLimiter`` for one request.
 
     ``reserve`` waits for the route's budget before the call takes a slot; the transport then uses
     the gate as the call's limiter: ``acquire`` hands out the reserved ticket (or waits again after
-    a 429) and takes the user's ticket, ``record`` tells both.
+    a 429), takes the user's ticket, and keeps the route's spacing at the moment of sending;
+    ``record`` tells both.
     """
 
-    def __init__(self, limit: EndpointLimit, route: LocalRateLimiter, user: RateLimiter | None) -> None:
+    def __init__(
+        self,
+        limit: EndpointLimit,
+        route: _Route,
+        user: RateLimiter | None,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
         self.limit = limit
         self._route = route
         self._user = user if limit.user_budget else None
+        self._clock = clock
+        self._sleep = sleep
         self._reserved: Ticket | None = None
         self._route_ticket: Ticket | None = None
 
@@ -134,29 +152,48 @@ class EndpointGate:
 
     async def reserve(self) -> None:
         """Wait until the route's budget allows one more call (raises ``PauseTooLong`` like a limiter)."""
-        self._reserved = await self._route.acquire()
+        self._reserved = await self._route.limiter.acquire()
 
     def abandon(self) -> None:
         """Give back a reserved ticket that was never used (the call failed or was cancelled first)."""
         if self._reserved is not None:
-            self._route.state.give_back(self._reserved)
+            self._route.limiter.state.give_back(self._reserved)
             self._reserved = None
 
     async def acquire(self, delay: float = 0.0) -> Ticket:
-        """The route's ticket (the reserved one first), then the user's ticket, if the route spends it."""
+        """The route's ticket (the reserved one first), the user's ticket, then the route's spacing.
+
+        Calls reserved one interval apart may still reach the wire together: several that queued
+        behind the user's budget are let go within milliseconds of each other. So the spacing is
+        kept once more at the moment of sending: a call sent less than one route interval after the
+        route's last one waits for the rest of it (with its slot and the user's ticket; at most one
+        interval for each call that queued so), and a fixed window never sees more than the limit.
+        """
+        limiter = self._route.limiter
         if self._reserved is not None and delay <= 0:
             self._route_ticket, self._reserved = self._reserved, None
         else:
             self.abandon()
-            self._route_ticket = await self._route.acquire(delay)
-        if self._user is None:
-            return self._route_ticket
+            self._route_ticket = await limiter.acquire(delay)
+        ticket = self._route_ticket
+        user = None
         try:
-            return await self._user.acquire()
+            if self._user is not None:
+                user = await self._user.acquire()
+            # Claimed before waiting, so that calls let go together line up one interval apart.
+            now = self._clock()
+            last = self._route.last_sent
+            send_at = now if last is None else max(now, last + limiter.state.interval(now))
+            self._route.last_sent = send_at
+            if send_at > now:
+                await self._sleep(send_at - now)
         except BaseException:
-            self._route.state.give_back(self._route_ticket)
+            limiter.state.give_back(ticket)
             self._route_ticket = None
+            if user is not None and self._user is not None:
+                await self._user.record(user, None, None)
             raise
+        return ticket if user is None else user
 
     async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> float | None:
         """The route learns from its 429s only; the user's budget counts the call and learns nothing."""
@@ -165,7 +202,7 @@ class EndpointGate:
             await self._user.record(ticket, None, None)
         if route_ticket is None:
             return None
-        return await self._route.record(route_ticket, status, headers if status == 429 else None)
+        return await self._route.limiter.record(route_ticket, status, headers if status == 429 else None)
 
     async def aclose(self) -> None:
         """Nothing to release: the route limiters belong to :class:`EndpointLimiters`."""
@@ -195,7 +232,7 @@ class EndpointLimiters:
         self._clock = clock
         self._wall_clock = wall_clock
         self._sleep = sleep
-        self._limiters: collections.OrderedDict[tuple[str, str], LocalRateLimiter] = collections.OrderedDict()
+        self._routes: collections.OrderedDict[tuple[str, str], _Route] = collections.OrderedDict()
 
     def __repr__(self) -> str:
         return f"<EndpointLimiters {[limit.name for limit in self.limits]}>"
@@ -209,23 +246,23 @@ class EndpointLimiters:
             if match is None:
                 continue
             key = match.groupdict().get("key") or ""
-            return EndpointGate(limit, self._limiter(limit, key), user)
+            return EndpointGate(limit, self._route(limit, key), user, self._clock, self._sleep)
         return None
 
-    def _limiter(self, limit: EndpointLimit, key: str) -> LocalRateLimiter:
+    def _route(self, limit: EndpointLimit, key: str) -> _Route:
         slot = (limit.name, key)
-        limiter = self._limiters.get(slot)
-        if limiter is None:
+        route = self._routes.get(slot)
+        if route is None:
             # The default burst of so small a limit is 1: calls are spaced evenly over the period,
             # which no window shape refuses (five invitations take about 49 s, with no 429).
             config = RateLimit(max_requests=limit.max_requests, period=limit.period)
             limiter = LocalRateLimiter(config, clock=self._clock, wall_clock=self._wall_clock, sleep=self._sleep)
-            self._limiters[slot] = limiter
-            while len(self._limiters) > MAX_KEYS:
-                self._limiters.popitem(last=False)
+            route = self._routes[slot] = _Route(limiter)
+            while len(self._routes) > MAX_KEYS:
+                self._routes.popitem(last=False)
         else:
-            self._limiters.move_to_end(slot)
-        return limiter
+            self._routes.move_to_end(slot)
+        return route
 
 
 def _literal_prefix(pattern: str) -> str:

@@ -6,6 +6,7 @@ A fake clock drives every wait: the limiter's sleeps advance it, so a 60 s pacin
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import attrs
@@ -278,3 +279,23 @@ async def test_the_emulator_refuses_a_route_over_its_budget_and_the_client_stays
             results = await asyncio.gather(*readings, *reads)
         assert len(results) == 11
         assert emu.rate_limited == 0  # paced under the route's budget: not one 429
+
+
+async def test_calls_that_queued_behind_the_user_budget_are_spaced_again_when_sent() -> None:
+    # The GETs fill the user's queue first: the readings, reserved one route interval apart, are let go
+    # from it together; sent so, six would reach one window of the route. They are spaced at sending.
+    async with PlugchoiceEmulator(chargers=30, token="t", rate_limit=20, rate_period=1.0, endpoint_period=1.0) as emu:
+        async with PlugchoiceClient(
+            "t",
+            base_url=emu.base_url,
+            rate_limit=RateLimit(max_requests=20, period=1.0),
+            endpoint_limits=_fast(),
+            max_retries=0,
+        ) as client:
+            reads = [client.chargers.get(uuid) for uuid in emu.uuids]
+            readings = [client.meters.chargee("CHG-0001") for _ in range(7)]
+            await asyncio.gather(*reads, *readings)
+        meter_times = [r.at for r in emu.requests if "/meters/chargee/" in r.path]
+    assert emu.rate_limited == 0
+    gaps = [later - earlier for earlier, later in itertools.pairwise(meter_times)]
+    assert len(meter_times) == 7 and min(gaps) > 0.19  # 1 s / 5 x 1.02 = 0.204 s apart, less jitter
