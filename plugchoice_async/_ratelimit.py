@@ -221,10 +221,15 @@ class PacingState:
     w_max: float = 0.0  # CUBIC: the rate at the last cut (0: no cut in force)
     cut_at: float = 0.0
     latency: float = 0.0
+    _burst: int = attrs.field(init=False, repr=False)
+    _stretch: float = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self.limit = self.config.max_requests
         self.period = self.config.period
+        # Read on every grant: kept as plain attributes (the config is frozen).
+        self._burst = self.config.effective_burst
+        self._stretch = 1 + self.config.margin
 
     # -- derived values -------------------------------------------------------------------------
     @property
@@ -247,7 +252,9 @@ class PacingState:
 
     def interval(self, now: float) -> float:
         """Seconds between paced sends."""
-        return (1 + self.config.margin) / self.rate(now)
+        if self.w_max <= 0:  # no cut in force: the ceiling's interval, without the calls of rate()
+            return self._stretch * self.period / self.limit
+        return self._stretch / self.rate(now)
 
     def time_margin(self) -> float:
         """Extra wait after a pause, for clock drift and latency."""
@@ -281,7 +288,7 @@ class PacingState:
             elif now < self.tat:
                 return self.tat - now
         else:
-            earliest = self.tat - (self.config.effective_burst - 1) * interval
+            earliest = self.tat - (self._burst - 1) * interval
             if now < earliest:
                 return earliest - now
         self.seq += 1
