@@ -597,37 +597,46 @@ class Pipeline:
             if gate is not None:
                 await self._reserve(gate, method, path, shown, params)  # before the slot: see _endpoint_limits
                 limiter = gate
-        # One function, not a wrapper for the gated calls: each coroutine layer that stays suspended
-        # costs 2.1% of a request's instructions in a 5,000-call gather (benchmarks/bench_instructions.py).
+        # One function, not wrappers, down to the attempt: each coroutine layer that stays suspended
+        # costs ~2% of a request's instructions in a 5,000-call gather (benchmarks/bench_instructions.py).
         try:
-            auth = self._auth
-            slots = shared.slots
+            auth = None if anonymous else self._auth
             if upload is not None or anonymous:
                 body, fixed = self._special_body(json, upload, anonymous)
-                if anonymous or auth is None:
-                    await slots.acquire()
-                    return await self._send(method, path, shown, params, body, action, fixed, limiter)
             else:
                 body = orjson.dumps(json) if json is not None else None
-                fixed = self._headers if body is None else self._json_headers
+                fixed = self._headers if body is None else self._json_headers  # a static token is in them
+            renewed = False
+            while True:
+                headers = fixed
+                if auth is not None:
+                    used = await auth.authorization(self._fetch_token, self._token_url)
+                    headers = self._authorized(used, fixed)
                 # Every attempt's slot is taken by the caller of _attempt, as high in the call chain as it
                 # can be: queued behind the slots, a bulk gather's calls then hold 10.6 objects each for the
                 # garbage collector to walk instead of 22.4 (5,000 queued chargers.get).
-                if auth is None:  # a static token: it is in the fixed headers already
-                    await slots.acquire()
-                    return await self._send(method, path, shown, params, body, action, fixed, limiter)
-            used = await auth.authorization(self._fetch_token, self._token_url)
-            try:
-                await slots.acquire()
-                headers = self._authorized(used, fixed)
-                return await self._send(method, path, shown, params, body, action, headers, limiter)
-            except AuthenticationError:
-                # Refused before anything ran (auth middleware): safe to send once more with a new token.
-                await auth.refresh_after_401(used, self._fetch_token, self._token_url)
-                used = await auth.authorization(self._fetch_token, self._token_url)
-                await slots.acquire()
-                headers = self._authorized(used, fixed)
-                return await self._send(method, path, shown, params, body, action, headers, limiter)
+                await shared.slots.acquire()
+                try:
+                    # The first attempt is made here, outside tenacity: entering tenacity.AsyncRetrying
+                    # costs ~90 us, about half of a whole request's CPU (~190 us/request in bench_bulk),
+                    # so it is entered only after a failure, and given that failure as its attempt 1.
+                    try:
+                        result: Any = await self._attempt(
+                            method, path, shown, params, body, action, headers, limiter, 1
+                        )
+                    except PlugchoiceError as exc:
+                        first = exc  # retried outside this handler: a later failure is not chained to it
+                    else:
+                        if shared.budget is not None:
+                            shared.budget.refund(0)
+                        return result
+                    return await self._retries(first, method, path, shown, params, body, action, headers, limiter)
+                except AuthenticationError:
+                    if auth is None or renewed:
+                        raise
+                    # Refused before anything ran (auth middleware): safe to send once more with a new token.
+                    await auth.refresh_after_401(used, self._fetch_token, self._token_url)
+                    renewed = True
         finally:
             if gate is not None:
                 gate.abandon()
@@ -670,8 +679,9 @@ class Pipeline:
         headers["Authorization"] = authorization
         return CIMultiDictProxy(headers)
 
-    async def _send(
+    async def _retries(
         self,
+        first: PlugchoiceError,
         method: str,
         target: str,
         shown: str,
@@ -681,20 +691,8 @@ class Pipeline:
         headers: Mapping[str, str],
         limiter: RateLimiter | None,
     ) -> Any:
-        """The first attempt (its slot taken by our caller), then tenacity, which decides on and drives retries."""
+        """After a failed first attempt: tenacity, given that failure as attempt 1, decides on and drives retries."""
         budget = self._shared.budget
-        # The first attempt is made here, outside tenacity: entering tenacity.AsyncRetrying costs
-        # ~90 us, about half of a whole request's CPU (~190 us/request in bench_bulk), so it is
-        # entered only after a failure, and given that failure as its attempt 1.
-        try:
-            result = await self._attempt(method, target, shown, params, body, action, headers, limiter, 1)
-        except PlugchoiceError as exc:
-            first: PlugchoiceError | None = exc
-        else:
-            if budget is not None:
-                budget.refund(0)
-            return result
-
         run = RetryRun(
             policy=self._retry,
             method=method,
@@ -704,18 +702,19 @@ class Pipeline:
             on_retry=self._count_retry,
             retry_429=limiter is None,  # with a limiter, it re-queued the 429 as often as it will
         )
+        failure: PlugchoiceError | None = first
         number = 1
 
         async def attempt() -> Any:
-            nonlocal first, number
-            if first is not None:
-                failure, first = first, None
-                raise failure
+            nonlocal failure, number
+            if failure is not None:
+                replayed, failure = failure, None
+                raise replayed
             number += 1
             await self._shared.slots.acquire()
             return await self._attempt(method, target, shown, params, body, action, headers, limiter, number)
 
-        result = await run.retrying()(attempt)
+        result: Any = await run.retrying()(attempt)
         if budget is not None:
             budget.refund(run.spent)
         return result
