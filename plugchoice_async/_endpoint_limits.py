@@ -26,11 +26,12 @@ import collections
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
-from ._ratelimit import LocalRateLimiter, RateLimit, RateLimiter, Ticket
+from ._http import _header
+from ._ratelimit import LocalRateLimiter, RateLimit, RateLimiter, Ticket, _positive_int, _positive_number
 from .exceptions import ConfigurationError
 
 __all__ = ["DEFAULT_ENDPOINT_LIMITS", "EndpointGate", "EndpointLimit", "EndpointLimiters"]
@@ -39,21 +40,31 @@ __all__ = ["DEFAULT_ENDPOINT_LIMITS", "EndpointGate", "EndpointLimit", "Endpoint
 MAX_KEYS: Final = 4096
 
 
-def _check_pattern(instance: EndpointLimit, attribute: attrs.Attribute[str], value: str) -> None:
+def _check_pattern(instance: EndpointLimit, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise ConfigurationError(f"EndpointLimit.pattern must be a regular expression (str), got {value!r}")
     try:
         re.compile(value)
     except re.error as exc:
         raise ConfigurationError(f"EndpointLimit.pattern {value!r} is not a regular expression: {exc}") from None
 
 
-def _check_count(instance: EndpointLimit, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"EndpointLimit.max_requests must be an int >= 1, got {value!r}")
+def _check_method(instance: EndpointLimit, attribute: attrs.Attribute[str], value: object) -> None:
+    if value not in _METHODS:
+        raise ConfigurationError(f"EndpointLimit.method must be one of {', '.join(_METHODS)}, got {value!r}")
 
 
-def _check_positive(instance: EndpointLimit, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or value == float("inf"):
-        raise ConfigurationError(f"EndpointLimit.{attribute.name} must be a finite number > 0, got {value!r}")
+def _check_name(instance: EndpointLimit, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"EndpointLimit.name must be a non-empty str, got {value!r}")
+
+
+def _check_flag(instance: EndpointLimit, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"EndpointLimit.{attribute.name} must be True or False, got {value!r}")
+
+
+_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @attrs.frozen(kw_only=True)
@@ -62,22 +73,23 @@ class EndpointLimit:
 
     Attributes:
         name: what errors and logs call it (``"setup"``, ``"invitations"``, ...).
-        method: the HTTP method it applies to.
-        pattern: a regular expression matched in full against the path relative to the base URL
-            (``/chargers/<uuid>/setup``); a group named ``key`` gives each of its values its own
-            budget (setup: one per charger).
+        method: the HTTP method it applies to, in capitals (``"GET"``, ``"POST"``, ...).
+        pattern: a regular expression matched in full against the path relative to the base URL,
+            without the query (``/chargers/<uuid>/setup``; pagination links are matched by their
+            path too); a group named ``key`` gives each of its values its own budget (setup: one
+            per charger).
         max_requests: requests allowed per ``period`` seconds.
         period: the length of the window, in seconds.
         user_budget: whether the call also spends the user's budget (False for public charging,
             which has no user: the server counts it per IP).
     """
 
-    name: str
-    method: str
+    name: str = attrs.field(validator=_check_name)
+    method: str = attrs.field(validator=_check_method)
     pattern: str = attrs.field(validator=_check_pattern)
-    max_requests: int = attrs.field(validator=_check_count)
-    period: float = attrs.field(validator=_check_positive)
-    user_budget: bool = True
+    max_requests: int = attrs.field(validator=_positive_int)
+    period: float = attrs.field(validator=_positive_number)
+    user_budget: bool = attrs.field(default=True, validator=_check_flag)
 
 
 _SEG: Final = r"[^/]+"
@@ -196,13 +208,22 @@ class EndpointGate:
         return ticket if user is None else user
 
     async def record(self, ticket: Ticket, status: int | None, headers: Mapping[str, str] | None) -> float | None:
-        """The route learns from its 429s only; the user's budget counts the call and learns nothing."""
+        """The route learns from its 429s only, and from their ``Retry-After`` only; the user's budget
+        counts the call and learns nothing.
+
+        Whose budget an answer's ``X-RateLimit-*`` describe is not known on these routes (the user's
+        500, or the route's 5): the route keeps its configured limit and waits as long as it is told.
+        """
         route_ticket, self._route_ticket = self._route_ticket, None
         if self._user is not None:
             await self._user.record(ticket, None, None)
         if route_ticket is None:
             return None
-        return await self._route.limiter.record(route_ticket, status, headers if status == 429 else None)
+        told: Mapping[str, str] | None = None
+        if status == 429:
+            retry_after = None if headers is None else _header(headers, "Retry-After")
+            told = {} if retry_after is None else {"Retry-After": retry_after}
+        return await self._route.limiter.record(route_ticket, status, told)
 
     async def aclose(self) -> None:
         """Nothing to release: the route limiters belong to :class:`EndpointLimiters`."""
@@ -224,11 +245,9 @@ class EndpointLimiters:
             if not isinstance(limit, EndpointLimit):
                 raise ConfigurationError(f"endpoint_limits must hold EndpointLimit objects, got {limit!r}")
         self._compiled = tuple((limit, re.compile(limit.pattern)) for limit in self.limits)
-        #: A GET can only be limited under these prefixes: every other GET (the hot path) is let
-        #: through by one ``str.startswith``.
-        self.get_prefixes = tuple(
-            sorted({_literal_prefix(limit.pattern) for limit in self.limits if limit.method == "GET"})
-        )
+        #: Whether any limit is on a GET: when none is (the default table has two), the hot path of
+        #: GETs skips the matching altogether.
+        self.limits_gets = any(limit.method == "GET" for limit in self.limits)
         self._clock = clock
         self._wall_clock = wall_clock
         self._sleep = sleep
@@ -263,9 +282,3 @@ class EndpointLimiters:
         else:
             self._routes.move_to_end(slot)
         return route
-
-
-def _literal_prefix(pattern: str) -> str:
-    """The literal start of a pattern, up to its first special character."""
-    match = re.match(r"[^\\\[\](){}.*+?^$|]*", pattern)
-    return match.group(0) if match else ""

@@ -78,12 +78,16 @@ CUBIC_C: Final = 0.4
 
 def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"RateLimit.{attribute.name} must be a whole number >= 1, got {value!r}")
+        raise ConfigurationError(
+            f"{type(instance).__name__}.{attribute.name} must be a whole number >= 1, got {value!r}"
+        )
 
 
 def _positive_number(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(f"RateLimit.{attribute.name} must be a finite number > 0, got {value!r}")
+        raise ConfigurationError(
+            f"{type(instance).__name__}.{attribute.name} must be a finite number > 0, got {value!r}"
+        )
 
 
 def _optional_positive_int(instance: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:

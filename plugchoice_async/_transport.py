@@ -47,7 +47,7 @@ from ._http import (
     redact_url,
     status_error,
 )
-from ._ratelimit import PauseTooLong, RateLimiter, Ticket
+from ._ratelimit import PauseTooLong, RateLimiter
 from ._retry import RetryBudget, RetryPolicy, RetryRun, retry_cause
 from ._stats import ClientStats, RequestEvent
 from ._types import Auth, Params, Timeout, Upload
@@ -71,6 +71,7 @@ __all__ = ["AiohttpTransport", "Pipeline", "Request", "Response", "Transport", "
 MAX_REQUEUES: Final = 10
 logger: Final = logging.getLogger("plugchoice_async")
 _NetworkError = TypeVar("_NetworkError", bound=APIConnectionError)
+T = TypeVar("T")
 
 
 # -- the seam -------------------------------------------------------------------------------------
@@ -228,7 +229,12 @@ def _translate(exc: BaseException, request: Request) -> APIConnectionError:
         return request.connection_error(f"cannot connect: {exc.os_error or exc}", request_sent=False)
     if isinstance(exc, TimeoutError):  # aiohttp's socket read timeout, or the total per attempt
         return request.timeout_error("timed out waiting for the answer")
-    return request.connection_error(f"connection failed: {type(exc).__name__}: {exc}")
+    # aiohttp's text may quote the URL, which may hold a secret (a public-charging session token).
+    text = str(exc)
+    url = str(request.url)
+    if url in text:
+        text = text.replace(url, redact_url(url))
+    return request.connection_error(f"connection failed: {type(exc).__name__}: {text}")
 
 
 class AiohttpTransport:
@@ -277,7 +283,7 @@ class AiohttpTransport:
         if session is not None and not session.closed:
             return session
         if self._closed or (session is not None and self._owns_session):
-            raise ClientClosedError("the transport is closed: create a new PlugchoiceClient")
+            raise ClientClosedError("the transport is closed: create a new client")
         if session is not None:
             raise ClientClosedError("the aiohttp session given to the client is closed")
         session = self._session = aiohttp.ClientSession(
@@ -315,7 +321,10 @@ class AiohttpTransport:
                 resp.release()
             return Response(status=resp.status, headers=resp.headers, body=body)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise _translate(exc, request) from exc
+            error = _translate(exc, request)
+            if redact_url(str(request.url)) != str(request.url):
+                raise error from None  # aiohttp's exception would show the secret in the URL
+            raise error from exc
 
     async def aclose(self) -> None:
         """Close the session if this transport created it (a borrowed session stays open). Idempotent."""
@@ -589,11 +598,12 @@ class Pipeline:
         """Send one call, retried as the policy allows; return the decoded JSON body."""
         shown = self._shown_path(path)
         shared = self._shared
-        limiter = shared.limiter
+        # An anonymous call spends no user's budget, and its answers must not teach the user's limiter.
+        limiter = None if anonymous else shared.limiter
         routes = shared.routes
         gate = None
-        if routes is not None and (method != "GET" or path.startswith(routes.get_prefixes)):
-            gate = routes.gate(method, path, limiter)
+        if routes is not None and (method != "GET" or routes.limits_gets):
+            gate = routes.gate(method, shown, limiter)  # the path as shown: pagination links matched too
             if gate is not None:
                 await self._reserve(gate, method, path, shown, params)  # before the slot: see _endpoint_limits
                 limiter = gate
@@ -642,21 +652,9 @@ class Pipeline:
                 gate.abandon()
 
     async def _reserve(self, gate: EndpointGate, method: str, path: str, shown: str, params: Params | None) -> None:
-        """Wait for the route's own budget (counted as limiter wait); a pause too long raises ``RateLimitError``."""
-        waited_from = self._clock()
-        try:
-            await gate.reserve()
-        except PauseTooLong as exc:
-            raise RateLimitError(
-                status=429,
-                method=method,
-                path=shown,
-                url=redact_url(str(self._url(path, params))),
-                message=f"not sent: {exc} for the {gate.limit.name} budget, longer than its max_pause",
-                retry_after=exc.retry_after,
-            ) from None
-        finally:
-            self._shared.stats.limiter_wait += self._clock() - waited_from
+        """Wait for the route's own budget, before the call takes a slot."""
+        url = self._url(path, params)
+        await self._limiter_wait(gate.reserve(), method, shown, url, f"the {gate.limit.name} budget")
 
     def _special_body(
         self, json: Any, upload: Upload | None, anonymous: bool
@@ -722,18 +720,19 @@ class Pipeline:
     def _count_retry(self, exc: BaseException, delay: float) -> None:
         self._shared.stats.count_retry(retry_cause(exc))
 
-    async def _acquire(self, limiter: RateLimiter, delay: float, request: Request) -> Ticket:
-        """A ticket from the rate limiter; its wait is counted in stats, never in the request's timeout."""
+    async def _limiter_wait(self, waiting: Awaitable[T], method: str, shown: str, url: URL, budget: str) -> T:
+        """Wait for a limiter: counted in stats, never in a request's timeout; a pause longer than the
+        limiter's ``max_pause`` raises ``RateLimitError`` with ``retry_after`` at once."""
         waited_from = self._clock()
         try:
-            return await limiter.acquire(delay)
+            return await waiting
         except PauseTooLong as exc:
             raise RateLimitError(
                 status=429,
-                method=request.method,
-                path=request.path,
-                url=redact_url(str(request.url)),
-                message=f"not sent: {exc}, longer than the limiter's max_pause",
+                method=method,
+                path=shown,
+                url=redact_url(str(url)),
+                message=f"not sent: {exc} for {budget}, longer than its max_pause",
                 retry_after=exc.retry_after,
             ) from None
         finally:
@@ -758,7 +757,7 @@ class Pipeline:
         slots = shared.slots
         try:
             if shared.closed:
-                raise ClientClosedError("the client is closed: create a new PlugchoiceClient")
+                raise ClientClosedError("the client is closed: create a new client")
             # Built only once admitted: queued calls hold no Request.
             request = Request(
                 method=method,
@@ -772,7 +771,10 @@ class Pipeline:
             requeues = 0
             delay = 0.0
             while True:
-                ticket = None if limiter is None else await self._acquire(limiter, delay, request)
+                ticket = None
+                if limiter is not None:
+                    waiting = limiter.acquire(delay)
+                    ticket = await self._limiter_wait(waiting, method, shown, request.url, "the rate limit")
                 stats.requests += 1
                 stats.in_flight += 1
                 if stats.in_flight > stats.peak_in_flight:
@@ -890,7 +892,7 @@ class Pipeline:
         form (client secret, refresh token) is never logged.
         """
         if self._shared.closed:
-            raise ClientClosedError("the client is closed: create a new PlugchoiceClient")
+            raise ClientClosedError("the client is closed: create a new client")
         target = URL(url)
         request = Request(
             method="POST",

@@ -6,7 +6,9 @@ A fake clock drives every wait: the limiter's sleeps advance it, so a 60 s pacin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import traceback
 from typing import Any
 
 import attrs
@@ -15,10 +17,12 @@ import pytest
 
 from plugchoice_async import (
     DEFAULT_ENDPOINT_LIMITS,
+    APIConnectionError,
     ConfigurationError,
     EndpointLimit,
     LocalRateLimiter,
     PlugchoiceClient,
+    PublicChargingClient,
     RateLimit,
     RateLimitError,
     Request,
@@ -94,8 +98,9 @@ def test_the_documented_limits_match_their_routes() -> None:
         assert name("POST", f"/public-charging/sessions/tok/{change}") == "public charging session change"
     assert name("GET", f"/chargers/{CHARGER_A}") is None
     assert name("POST", f"/chargers/{CHARGER_A}/actions/restart") is None
-    # the hot path's filter: only GETs under these prefixes are matched at all
-    assert routes.get_prefixes == ("/meters/chargee/", "/public-charging/")
+    assert routes.limits_gets  # the default table limits two GET routes: GETs are matched
+    posts = [limit for limit in DEFAULT_ENDPOINT_LIMITS if limit.method != "GET"]
+    assert not EndpointLimiters(posts).limits_gets
 
 
 @pytest.mark.parametrize(
@@ -106,6 +111,12 @@ def test_the_documented_limits_match_their_routes() -> None:
         ({"period": -1}, "period"),
         ({"period": float("inf")}, "period"),
         ({"pattern": "/chargers/("}, "regular expression"),
+        ({"pattern": 5}, "regular expression"),
+        ({"pattern": b"/x"}, "regular expression"),
+        ({"method": "get"}, "method"),
+        ({"method": "FETCH"}, "method"),
+        ({"user_budget": "no"}, "user_budget"),
+        ({"name": ""}, "name"),
     ],
 )
 def test_a_bad_endpoint_limit_is_refused_at_once(kwargs: dict[str, Any], text: str) -> None:
@@ -298,4 +309,103 @@ async def test_calls_that_queued_behind_the_user_budget_are_spaced_again_when_se
         meter_times = [r.at for r in emu.requests if "/meters/chargee/" in r.path]
     assert emu.rate_limited == 0
     gaps = [later - earlier for earlier, later in itertools.pairwise(meter_times)]
-    assert len(meter_times) == 7 and min(gaps) > 0.19  # 1 s / 5 x 1.02 = 0.204 s apart, less jitter
+    assert len(meter_times) == 7 and min(gaps) > 0.15  # 1 s / 5 x 1.02 = 0.204 s apart, less arrival jitter
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"/meters/x|/chargers/[^/]+",  # an alternation
+        r"/chargerss?/[^/]+",  # an optional letter
+        r".*/chargers/[^/]+",  # no literal start at all
+    ],
+)
+async def test_a_get_limit_applies_whatever_its_pattern_starts_with(pattern: str) -> None:
+    clock = FakeClock()
+    times: list[tuple[str, float]] = []
+    fake = FakeTransport()
+    fake.add(handler=stamped(clock, times), times=None)
+    reads = EndpointLimit(name="reads", method="GET", pattern=pattern, max_requests=1, period=10)
+    async with client_for(fake, clock, endpoint_limits=[reads]) as client:
+        start = clock()
+        for _ in range(3):
+            await client.chargers.get(CHARGER_A)
+    assert [round(t - start, 1) for _, t in times] == [0.0, 10.2, 20.4]
+
+
+async def test_a_get_limit_applies_to_pagination_links_too() -> None:
+    clock = FakeClock()
+    first = {**load_fixture("team-sites.list.volttime.json"), "next_page_url": f"{BASE}/teams/{SITE}/sites?page=2"}
+    last = {**first, "next_page_url": None}
+    fake = FakeTransport()
+    fake.add("GET", f"/teams/{SITE}/sites", json=first)
+    fake.add(json=last)
+    listing = EndpointLimit(name="team sites", method="GET", pattern=r"/teams/[^/]+/sites", max_requests=1, period=10)
+    async with client_for(fake, clock, endpoint_limits=[listing]) as client:
+        start = clock()
+        pages = [p async for p in client.teams.sites(SITE).iter_pages()]
+        elapsed = clock() - start
+    assert len(pages) == 2 and elapsed == pytest.approx(10.2)  # the second page waited for the budget
+
+
+async def test_a_route_429_teaches_the_route_only_its_retry_after() -> None:
+    clock = FakeClock()
+    times: list[tuple[str, float]] = []
+    fake = FakeTransport()
+    fake.add(
+        "POST",
+        f"/chargers/{CHARGER_A}/setup",
+        status=429,
+        json={"message": "Too Many Attempts."},
+        headers={"Retry-After": "5", "X-RateLimit-Limit": "500", "X-RateLimit-Remaining": "0"},
+    )
+    fake.add(handler=stamped(clock, times), times=None)
+    async with client_for(fake, clock) as client:
+        start = clock()
+        await client.chargers.setup(CHARGER_A, phases=3, max_current=16)  # refused once, re-queued
+        await client.chargers.setup(CHARGER_A, phases=3, max_current=16)
+    sent = [round(t - start, 1) for _, t in times]
+    # the user's 500 in the 429 was not adopted: the second setup still waits a whole route interval
+    assert sent[0] >= 5.0 and sent[1] - sent[0] == pytest.approx(61.2, abs=0.1)
+
+
+async def test_anonymous_calls_never_teach_the_users_limiter() -> None:
+    clock = FakeClock()
+    fake = FakeTransport()
+    code = load_fixture("public-charging.get-charger.docs.json")
+    fake.add(json=code, headers={"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "29"}, times=None)
+    user = LocalRateLimiter(RateLimit(), clock=clock, sleep=ClockedSleep(clock))
+    async with client_for(fake, clock, rate_limit=user, endpoint_limits=None) as client:
+        await client.public_charging.get_charger("ABC")
+    assert user.state.limit == 500 and user.state.seq == 0  # not even a ticket taken
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+        b"NOTHTTP\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nZZ\r\n",
+    ],
+)
+async def test_a_broken_answer_to_a_public_session_never_shows_its_token(answer: bytes) -> None:
+    secret = "s3cr3t-session-token-0123456789"
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)  # a malformed answer: aiohttp's own error text quotes the whole URL
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with PublicChargingClient(base_url=f"http://127.0.0.1:{port}/api/v3", max_retries=0) as public:
+            with pytest.raises(APIConnectionError) as caught:
+                await public.get_session(secret)
+    finally:
+        server.close()
+    shown = "".join(traceback.format_exception(caught.value))
+    assert secret not in shown and secret not in repr(caught.value) and secret not in str(vars(caught.value))

@@ -120,7 +120,7 @@ class Charger(_ChargerCore):
 
 
 @attrs.frozen(kw_only=True)
-class ChargerSummary:
+class ChargerSummary(_ChargerCore):
     """The charger document ``PUT /chargers/{uuid}`` and ``POST /chargers`` answer with.
 
     The short form (the ``PUT`` answer, and ``POST /chargers`` in the current docs) lacks the
@@ -131,30 +131,7 @@ class ChargerSummary:
     some published copies.
     """
 
-    uuid: str
-    id: int
-    identity: str
-    reference: str | None = None
-    connection_status: ConnectionStatus | str | None = None
-    status: ChargePointStatus | str | None = None
-    error: ChargePointErrorCode | str | None = None
-    error_info: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    licenses: ChargerLicenses | None = None
     permissions: ChargerPermissions | None = None
-    vendor_id: str | None = None
-    vendor_error_code: str | None = None
-    firmware_version: str | None = None
-    parsed_firmware_version: str | None = None
-    server: str | None = None
-    last_connection_at: datetime | None = None
-    last_disconnection_at: datetime | None = None
-    last_heartbeat_at: datetime | None = None
-    setup_pending: bool | None = None
-    setup_completed: bool | None = None
-    blocked: bool | None = None
-    max_current: float | None = None
     model_id: int | None = None
     model: ChargerModel | None = None
 
