@@ -341,7 +341,7 @@ def redis_missing() -> str | None:
         from plugchoice_async import RedisRateLimiter  # noqa: F401
     except ImportError:
         return "RedisRateLimiter is not importable"
-    return None if os.access(REDIS_SERVER, os.X_OK) else "redis-server is not installed (scripts/redis.sh)"
+    return None if os.access(REDIS_SERVER, os.X_OK) else "redis-server is not installed (scripts/debian-packages.sh)"
 
 
 def main() -> int:

@@ -52,6 +52,12 @@ Production and tests
     that reports unknown keys; the tests run every recorded fixture through it so API
     drift shows up. Both build their functions from the same rules.
 
+Secrets
+    A model field left out of the repr (``attrs.field(repr=False)``) is a secret: a misfit
+    names its kind, never its value, and ``structure_response`` attaches the answer to its
+    error only through ``scrub_secrets`` (every secret value, and its text wherever the body
+    repeats it, becomes ``***``). A new secret needs nothing here: mark the field ``repr=False``.
+
 Adding a model with a wire quirk: touch one place
     * A value the wire spells loosely: give the field a marker type from ``models/_wire.py``
       (``total_kwh: Number``); a new kind of looseness is a new marker there plus its
@@ -77,7 +83,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time
 from typing import Any, Final, TypeVar
 
@@ -104,6 +110,7 @@ from .models._wire import Wire
 __all__ = [
     "StructureError",
     "WireValueError",
+    "scrub_secrets",
     "structure",
     "structure_response",
     "structure_strict",
@@ -636,7 +643,8 @@ class _Reader:
                 rule = self.rule(hints[field.name], ocpp=ocpp)
             env[fn] = rule.read
             env.update({f"{fn}_{name}": value for name, value in rule.consts.items()})
-            env[f"i{i}"] = _Field(key, rule, secret=not field.repr)
+            # a secret, or a value that may hold one: a misfit names its kind, never quotes it
+            env[f"i{i}"] = _Field(key, rule, secret=not field.repr or holds_secrets(hints[field.name]))
             convert = [line.format(v=var, f=fn) for line in rule.inline or ("{v} = {f}({v})",)]
             default = field.default
             if default is attrs.NOTHING:
@@ -714,7 +722,7 @@ def _structure_error(exc: Exception, data: Any, inner: Any, rule: _Rule, tp: Any
     elif isinstance(exc, _Misfit | WireValueError):
         errors = _explain(exc, inner, rule)
     else:
-        errors = [("", f"expected {_root_name(tp)}, got {_describe(inner)}")]
+        errors = [("", f"expected {_root_name(tp)}, got {_describe(inner, secret=holds_secrets(tp))}")]
     shown = [f"{message} @ {root}{path}" for path, message in errors[:_MAX_SHOWN]]
     if len(errors) > _MAX_SHOWN:
         shown.append(f"... and {len(errors) - _MAX_SHOWN} more")
@@ -752,13 +760,163 @@ def _type_name(tp: Any) -> str:
     return re.sub(r"\b(?:\w+\.)+(\w+)", r"\1", repr(tp))
 
 
-def structure_response(data: Any, cls: type[T], *, method: str, path: str) -> T:
-    """``structure`` for an API answer: a misfit raises ``ResponseValidationError`` naming the request."""
+# --- Secrets: kept out of error bodies --------------------------------------------------------------
+#
+# A secret is the value of a model field left out of the repr (``attrs.field(repr=False)``:
+# tokens, invite tokens and links, client secrets, payment intents, ephemeral keys, pincodes).
+# The reader never quotes one in a message; ``structure_response`` attaches the answer to its
+# ``ResponseValidationError`` only after ``scrub_secrets``: every value of a secret field is
+# replaced by ``***``, and so is that text wherever else the body repeats it (an invite link
+# carrying the invite token). Where a model holding secrets expected an object or an array and
+# the answer has something else, that value is replaced whole: which part is secret cannot be
+# told. Nothing is scrubbed on the way to a model: a model's own repr hides its secrets.
+
+REDACTED: Final = "***"
+_MIN_QUOTED_SECRET: Final = 4  # a shorter secret is replaced where it is a whole value, not inside text
+_secret_types: dict[Any, bool] = {}
+
+
+def _find_secrets(tp: Any, seen: set[type]) -> bool:
+    if isinstance(tp, type) and attrs.has(tp):
+        if tp in seen:  # a recursive model: its fields are being looked at already
+            return False
+        seen.add(tp)
+        hints = typing.get_type_hints(tp, include_extras=True)
+        return any(not f.repr or _find_secrets(hints[f.name], seen) for f in attrs.fields(tp) if f.init)
+    return any(_find_secrets(arg, seen) for arg in typing.get_args(tp) if arg is not Ellipsis)
+
+
+def holds_secrets(tp: Any) -> bool:
+    """Whether a value of ``tp`` can hold a secret: a ``repr=False`` field of a model, at any depth."""
+    known = _secret_types.get(tp)
+    if known is None:
+        known = _secret_types[tp] = _find_secrets(tp, set())
+    return known
+
+
+def _secret_texts(value: Any, found: list[str]) -> None:
+    """Collect every string inside the value of a secret field (a misfit may be an object or an array)."""
+    if value.__class__ is str:
+        if value:
+            found.append(value)
+    elif value.__class__ is dict:
+        for item in value.values():
+            _secret_texts(item, found)
+    elif value.__class__ is list:
+        for item in value:
+            _secret_texts(item, found)
+
+
+def _scrub_fields(value: Any, tp: Any, ocpp: bool, found: list[str]) -> Any:
+    """``value`` (read as ``tp``) with the values of secret fields replaced, collected in ``found``."""
+    if value is None or not holds_secrets(tp):
+        return value
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _scrub_fields(value, args[0], ocpp, found)
+    if origin in _UNION_ORIGINS:
+        rest = [arg for arg in args if arg is not type(None)]
+        return _scrub_fields(value, rest[0], ocpp, found) if len(rest) == 1 else REDACTED
+    if isinstance(tp, type) and attrs.has(tp):
+        if value.__class__ is not dict:
+            return REDACTED
+        ocpp = ocpp or tp in _OCPP_ANSWERS
+        names, rules = wire_names(tp, ocpp=ocpp), _FIELD_RULES.get(tp, {})
+        hints = typing.get_type_hints(tp, include_extras=True)
+        scrubbed = dict(value)
+        for field in attrs.fields(tp):
+            key = names[field.name]
+            if not field.init or key not in value:
+                continue
+            item = value[key]
+            if not field.repr:
+                _secret_texts(item, found)
+                scrubbed[key] = REDACTED
+            elif rules.get(field.name, _FieldRule()).enveloped and item.__class__ is dict and "data" in item:
+                scrubbed[key] = {**item, "data": _scrub_fields(item["data"], hints[field.name], ocpp, found)}
+            else:
+                scrubbed[key] = _scrub_fields(item, hints[field.name], ocpp, found)
+        return scrubbed
+    if origin is tuple:
+        return [_scrub_fields(item, args[0], ocpp, found) for item in value] if value.__class__ is list else REDACTED
+    if origin in (dict, collections.abc.Mapping):
+        if value.__class__ is not dict:
+            return REDACTED
+        return {key: _scrub_fields(item, args[1], ocpp, found) for key, item in value.items()}
+    return REDACTED
+
+
+def _without_texts(value: Any, whole: frozenset[str], inside: tuple[str, ...]) -> Any:
+    """``value`` with every secret text replaced: whole strings, and (long enough ones) inside strings."""
+    if value.__class__ is str:
+        if value in whole:
+            return REDACTED
+        for secret in inside:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if value.__class__ is dict:
+        return {key: _without_texts(item, whole, inside) for key, item in value.items()}
+    if value.__class__ is list:
+        return [_without_texts(item, whole, inside) for item in value]
+    return value
+
+
+def _scrub(data: Any, tp: Any, known: Iterable[str]) -> tuple[Any, list[str]]:
+    """``scrub_secrets``, and the secret texts it found (``known`` included)."""
+    found = [text for text in known if text]
+    if not found and not holds_secrets(tp):
+        return data, found
+    is_model = isinstance(tp, type) and attrs.has(tp)
+    if data.__class__ is dict and "data" in data and not (is_model and "data" in wire_names(tp)):
+        # An envelope (or a misfit that looks like one): its "data" is read as ``tp``, and so
+        # are the keys beside it, as the answer may be either.
+        scrubbed = _scrub_fields(data, tp, False, found) if is_model else dict(data)
+        scrubbed["data"] = _scrub_fields(data["data"], tp, False, found)
+    else:
+        scrubbed = _scrub_fields(data, tp, False, found)
+    if not found:
+        return scrubbed, found
+    inside = tuple(sorted({text for text in found if len(text) >= _MIN_QUOTED_SECRET}, key=len, reverse=True))
+    return _without_texts(scrubbed, frozenset(found), inside), found
+
+
+def scrub_secrets(data: Any, tp: Any, known: Iterable[str] = ()) -> Any:
+    """The answer ``data`` (read as ``tp``) with its secrets replaced by ``***``, for an error's ``body``.
+
+    Every value of a ``repr=False`` field (lists and objects included, at any depth, in an
+    enveloped answer too) is replaced, and its text wherever else the body repeats it; a value
+    where a model holding secrets expected an object or an array is replaced whole. ``known``
+    are secrets the caller holds (the session token of a public-charging path): their text is
+    replaced too, wherever it is. ``data`` is not changed: the scrubbed body is a copy.
+    """
+    return _scrub(data, tp, known)[0]
+
+
+def _unquoted(message: str, secrets: list[str]) -> str:
+    """``message`` without the secrets a misfit of another field may quote (whole, or cut short)."""
+    for secret in sorted((s for s in secrets if len(s) >= _MIN_QUOTED_SECRET), key=len, reverse=True):
+        message = message.replace(_short(repr(secret)), repr(REDACTED)).replace(secret, REDACTED)
+    return message
+
+
+def structure_response(data: Any, cls: type[T], *, method: str, path: str, secrets: Iterable[str] = ()) -> T:
+    """``structure`` for an API answer: a misfit raises ``ResponseValidationError`` naming the request.
+
+    The error's ``body`` is the answer without its secrets (``scrub_secrets``; ``secrets``: texts
+    the caller knows to be secret, scrubbed as well); where the answer repeats a secret in a
+    field that does not fit, the message does not quote it either.
+    """
     try:
         return structure(data, cls)
     except StructureError as exc:
+        body, found = _scrub(data, cls, secrets)
         raise ResponseValidationError(
-            f"the answer does not fit {_type_name(cls)}: {exc}", method=method, path=path, status=200, body=data
+            _unquoted(f"the answer does not fit {_type_name(cls)}: {exc}", found),
+            method=method,
+            path=path,
+            status=200,
+            body=body,
         ) from exc
 
 

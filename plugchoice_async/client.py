@@ -141,6 +141,16 @@ def _check_callable(value: object, name: str) -> None:
         raise ConfigurationError(f"{name} must be callable, got {value!r}")
 
 
+def _check_hooks(hooks: object) -> tuple[Callable[[RequestEvent], None], ...]:
+    """``hooks`` as a tuple of callables; anything else (``hooks=5``) raises ``ConfigurationError``."""
+    if isinstance(hooks, str | bytes) or not isinstance(hooks, Iterable):
+        raise ConfigurationError(f"hooks must be an iterable of callables, got {hooks!r}")
+    checked = tuple(hooks)
+    for hook in checked:
+        _check_callable(hook, "every hook")
+    return checked
+
+
 def _endpoint_limiters(
     limits: object, sleep: Callable[[float], Awaitable[None]], clock: Callable[[], float]
 ) -> EndpointLimiters | None:
@@ -323,9 +333,7 @@ class PlugchoiceClient(_PipelineClient):
         policy = _retry_policy(retry, max_retries, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
         timeouts = Timeout.of(timeout)
         max_concurrency = _check_count(max_concurrency, "max_concurrency", 1)
-        hooks = tuple(hooks)
-        for hook in hooks:
-            _check_callable(hook, "every hook")
+        hooks = _check_hooks(hooks)
         _check_callable(sleep, "sleep")
         _check_callable(clock, "clock")
         limiter: RateLimiter | None
@@ -466,9 +474,9 @@ class PublicChargingClient(_PipelineClient, PublicCharging):
         resolved_url = _check_url(base_url, "base_url")
         _check_user_agent(user_agent)
         policy = _retry_policy(retry, max_retries, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
-        hooks = tuple(hooks)
-        for hook in (*hooks, sleep, clock):
-            _check_callable(hook, "every hook, sleep and clock")
+        hooks = _check_hooks(hooks)
+        for hook in (sleep, clock):
+            _check_callable(hook, "sleep and clock")
         transport, close_transport, max_concurrency = _transport_for(
             transport, session, (), _check_count(max_concurrency, "max_concurrency", 1)
         )

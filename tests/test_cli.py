@@ -499,7 +499,7 @@ def test_the_sdk_imports_without_the_cli_extra() -> None:
         "sys.modules['click'] = sys.modules['rich'] = None\n"  # as if not installed
         "import plugchoice_async, plugchoice_async.testing\n"
         "try:\n"
-        "    import plugchoice_async.cli\n"
+        "    from plugchoice_async.cli import cli\n"  # the package imports; its click group needs the extra
         "except ImportError:\n"
         "    print('cli needs the extra')\n"
     )

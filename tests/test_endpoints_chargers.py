@@ -234,7 +234,7 @@ async def test_team_create_without_type_sends_the_docs_request(api: FakeApi, cli
     [
         ({"name": "", "email": "a@b.c"}, "name must not be empty"),
         ({"name": "x" * 256, "email": "a@b.c"}, "name must be at most 255"),
-        ({"name": "Ops", "email": "not-an-address"}, "email must be an email address"),
+        ({"name": "Ops", "email": "not-an-address"}, "email must be an e-mail address"),
         ({"name": "Ops", "email": "a@b.c", "type": ""}, "type must not be empty"),
     ],
 )
@@ -276,7 +276,12 @@ async def test_import_reads_a_path(api: FakeApi, client: Any, tmp_path: Path) ->
         (b"EVB-1\n", "fleet.xlsx", r"must end in \.csv or \.txt"),
         (b"x" * (MAX_UPLOAD_BYTES + 1), None, "1048577 bytes, over the upload limit of 1048576 bytes"),
         (b"", None, "is empty"),
-        (123, None, "file must be bytes, str content or a path"),
+        (123, None, "file must be the content as bytes or a path"),
+        (
+            "identity\nEVB-1\n",
+            None,
+            r"file must be the content as bytes \(text\.encode\(\)\) or a path as pathlib\.Path",
+        ),
     ],
 )
 async def test_import_checks_the_file_before_sending(
@@ -289,7 +294,7 @@ async def test_import_checks_the_file_before_sending(
 
 
 def test_csv_upload_reads_paths_and_content(tmp_path: Path) -> None:
-    upload = csv_upload("identity\nÉVB-1\n")
+    upload = csv_upload("identity\nÉVB-1\n".encode())
     assert (upload.field, upload.filename, upload.content_type) == ("file", "import.csv", "text/csv")
     assert upload.content == "identity\nÉVB-1\n".encode()
     exact = csv_upload(b"x" * MAX_UPLOAD_BYTES, filename="BIG.CSV", field="cards")
@@ -480,7 +485,7 @@ async def test_emulator_import_creates_skips_and_reports_rows(emu: PlugchoiceEmu
     team = await live.teams.create(name="Imported", email="fleet@example.com")
     existing = next(iter(emu.chargers.values()))["identity"]
     csv_text = f"Identity\nIMP-1\n\nIMP-2\n{existing}\nimp-1\n{'L' * 46}\n"
-    result = await live.teams.import_chargers(team.uuid, csv_text)
+    result = await live.teams.import_chargers(team.uuid, csv_text.encode())
     assert (result.created, result.skipped) == (2, 2)
     assert [(e.row, e.error) for e in result.errors] == [
         (5, "The identity has already been taken."),
@@ -507,9 +512,9 @@ async def test_emulator_import_refuses_what_the_sdk_would_not_send(emu: Plugchoi
 
 async def test_emulator_import_unknown_and_foreign_teams(emu: PlugchoiceEmulator, live: PlugchoiceClient) -> None:
     with pytest.raises(NotFoundError):
-        await live.teams.import_chargers("00000000-0000-4000-8000-000000000000", "EVB-1\n")
+        await live.teams.import_chargers("00000000-0000-4000-8000-000000000000", b"EVB-1\n")
     with pytest.raises(PermissionDeniedError):
-        await live.teams.import_chargers(emu.foreign_team_uuid, "EVB-1\n")
+        await live.teams.import_chargers(emu.foreign_team_uuid, b"EVB-1\n")
 
 
 async def test_emulator_chargee_meter_by_id_or_serial(live: PlugchoiceClient) -> None:

@@ -419,7 +419,7 @@ def _multipart(sent: Sent) -> tuple[str, str | None, bytes]:
 async def test_import_cards_uploads_the_csv(api: FakeApi, client: Any, tmp_path: Path) -> None:
     api.on("POST", f"/sites/{SITE}/cards/import", load_fixture("site-cards.import.volttime.json"))
     csv_text = "name,id_token\nCard 1,AA11\nCard 2,EXISTING123\n"
-    result = await client.sites.import_cards(SITE, csv_text)
+    result = await client.sites.import_cards(SITE, csv_text.encode())
     assert isinstance(result, CardImportResult) and (result.created, result.skipped) == (3, 1)
     sent = api.sent[0]
     assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
@@ -547,7 +547,7 @@ INVALID: list[tuple[str, Callable[[PlugchoiceClient], Any], str]] = [
     ("import: wrong extension", lambda c: c.sites.import_cards(SITE, b"a", filename="cards.xlsx"), ".csv or .txt"),
     ("import: too large", lambda c: c.sites.import_cards(SITE, b"x" * (1_048_577)), "over the upload limit"),
     ("import: empty", lambda c: c.sites.import_cards(SITE, b""), "is empty"),
-    ("import: not a file", lambda c: c.sites.import_cards(SITE, 42), "file must be bytes"),  # type: ignore[arg-type]
+    ("import: not a file", lambda c: c.sites.import_cards(SITE, 42), "file must be the content as bytes"),  # type: ignore[arg-type]
     ("import: site", lambda c: c.sites.import_cards("site", b"a"), "site id must be a UUID"),
 ]
 
@@ -831,7 +831,7 @@ async def test_e2e_import_cards(emulator: PlugchoiceEmulator, live: PlugchoiceCl
     assert info.value.errors == {"id_token": ["The id token has already been taken."]}
 
     with pytest.raises(UnprocessableEntityError) as info:
-        await live.sites.import_cards(site, "token,name\nAA,BB\n")
+        await live.sites.import_cards(site, b"token,name\nAA,BB\n")
     assert info.value.errors == {"file": ["The file must have a header row with the columns name and id_token."]}
     status, body = await raw(emulator, "POST", f"/sites/{site}/cards/import", json={})  # the docs' curl sends {}
     assert (status, body["errors"]) == (422, {"file": ["The file field is required."]})
@@ -840,7 +840,7 @@ async def test_e2e_import_cards(emulator: PlugchoiceEmulator, live: PlugchoiceCl
     status, body = await raw(emulator, "POST", f"/sites/{site}/cards/import", data=form)
     assert (status, body["errors"]) == (422, {"file": ["The file field must be a file of type: csv, txt."]})
     with pytest.raises(PermissionDeniedError):
-        await live.sites.import_cards(emulator.foreign_site_uuid, "name,id_token\nA,B\n")
+        await live.sites.import_cards(emulator.foreign_site_uuid, b"name,id_token\nA,B\n")
 
 
 async def test_e2e_validation_sends_nothing(emulator: PlugchoiceEmulator, live: PlugchoiceClient) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -155,6 +156,8 @@ def restart(ctx: click.Context, charger_id: str, yes: bool) -> None:
 @click.pass_context
 def limit(ctx: click.Context, charger_id: str, amperes: float, connector: int, yes: bool) -> None:
     """Cap the charging current at AMPERES (0 pauses charging)."""
+    if not math.isfinite(amperes):  # FloatRange lets nan and inf through
+        raise click.BadParameter(f"must be a finite number of amperes, got {amperes}", param_hint="AMPERES")
 
     def action(client: PlugchoiceClient, uuid: str) -> Awaitable[ActionResult]:
         return client.chargers.actions.set_charge_limit(uuid, limit=amperes, connector_id=connector)
@@ -229,7 +232,11 @@ async def run_bulk(
         if status is not None:
             snap = await take_snapshot(client, tracker, team)
             wanted = status.casefold()
-            names = {c.uuid: c.identity for c in snap.chargers.values() if str(c.status).casefold() == wanted}
+            names = {  # a charger without a status never matches (not even --status None)
+                c.uuid: c.identity
+                for c in snap.chargers.values()
+                if c.status is not None and str(c.status).casefold() == wanted
+            }
             charger_ids = list(names)
             if not charger_ids:
                 click.echo(f"No charger has status {status}: nothing to send.")
@@ -307,7 +314,8 @@ def bulk(
 ) -> None:
     """Send one OCPP command (Reset, ChangeAvailability, ...) to many chargers.
 
-    Pick the chargers with --chargers or --status; the run is followed until it completes. Exits 1
+    Pick the chargers with --chargers (an id given twice is sent once) or --status (chargers
+    without a status never match); the run is followed until it completes. Exits 1
     when some chargers did not take it (offline, error, skipped).
     """
     if not (command.isascii() and command.isalpha()):
@@ -321,7 +329,7 @@ def bulk(
         try:  # check every id before anything is sent (or asked)
             from ..resources._ids import uuid_segment
 
-            charger_ids = [uuid_segment(uuid) for uuid in charger_ids]
+            charger_ids = list(dict.fromkeys(uuid_segment(uuid) for uuid in charger_ids))  # once each, in order
         except PlugchoiceError as exc:
             raise UsageProblem(str(exc)) from None
     payload = _payload(data)

@@ -1,14 +1,17 @@
 """CSV uploads for the import endpoints (team chargers, site cards), checked before anything is sent.
 
 The API accepts one ``multipart/form-data`` file of type ``.csv`` or ``.txt`` of at most 1 MB
-(1,048,576 bytes). :func:`csv_upload` reads a path, or takes the content as ``bytes`` or ``str``
-(encoded as UTF-8), checks the file name's extension and the size, and returns the ``Upload`` the
-transport encodes. A mistake raises ``InvalidRequestError`` at the call: nothing reaches the wire.
+(1,048,576 bytes). :func:`csv_upload` reads a path (``pathlib.Path``; a regular file only, so a FIFO
+or a device never blocks the call), or takes the content as ``bytes``; a ``str`` is refused, as it
+could be either (``text.encode()`` for content, ``pathlib.Path(text)`` for a path). It checks the
+file name's extension and the size, and returns the ``Upload`` the transport encodes. A mistake
+raises ``InvalidRequestError`` at the call: nothing reaches the wire.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import PurePath
 from typing import Final
 
@@ -26,42 +29,69 @@ UPLOAD_EXTENSIONS: Final = (".csv", ".txt")
 _DEFAULT_NAME: Final = "import.csv"
 
 
-def _read(path: os.PathLike[str]) -> bytes:
-    """The bytes of the file at ``path``, refusing an over-size file before reading it whole."""
+_KINDS: Final = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_regular(path: str, mode: int) -> None:
+    """Raise unless ``mode`` is a regular file's: reading a FIFO or a device could block for ever."""
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise InvalidRequestError(f"file {path!r} is {kind}, not a regular file: pass a CSV file")
+
+
+def _read(path: str) -> bytes:
+    """The bytes of the regular file at ``path``, refusing an over-size file before reading it whole.
+
+    The kind is checked before opening, and again on the opened file (opened without blocking,
+    so a FIFO put in its place meanwhile cannot hang the call).
+    """
     try:
-        size = os.stat(path).st_size
-        if size > MAX_UPLOAD_BYTES:
-            raise InvalidRequestError(
-                f"file {os.fspath(path)!r} is {size} bytes, over the upload limit of {MAX_UPLOAD_BYTES} bytes (1 MB)"
-            )
-        with open(path, "rb") as handle:
+        _check_regular(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            _check_regular(path, info.st_mode)
+            if info.st_size > MAX_UPLOAD_BYTES:
+                raise InvalidRequestError(
+                    f"file {path!r} is {info.st_size} bytes, over the upload limit of {MAX_UPLOAD_BYTES} bytes (1 MB)"
+                )
             return handle.read(MAX_UPLOAD_BYTES + 1)
     except OSError as exc:
-        raise InvalidRequestError(f"cannot read file {os.fspath(path)!r}: {exc.strerror or exc}") from exc
+        raise InvalidRequestError(f"cannot read file {path!r}: {exc.strerror or exc}") from exc
 
 
 def csv_upload(
-    file: bytes | str | os.PathLike[str],
+    file: bytes | os.PathLike[str],
     *,
     filename: str | None = None,
     field: str = "file",
 ) -> Upload:
     """One CSV file as an ``Upload`` for the multipart field ``field``.
 
-    ``file`` is a path (``os.PathLike``, e.g. ``pathlib.Path``) that is read, or the content itself:
-    ``bytes``, or a ``str`` encoded as UTF-8 (a ``str`` is content, never a path). ``filename`` is the
-    name sent to the server; by default the path's name, or ``import.csv`` for content. It must end in
-    ``.csv`` or ``.txt`` (any case). The content must be at most 1,048,576 bytes.
+    ``file`` is a path (``os.PathLike``, e.g. ``pathlib.Path``) of a regular file that is read, or the
+    content itself as ``bytes``. A ``str`` is refused: it could be a path or the content (pass
+    ``text.encode()`` for content, ``pathlib.Path(text)`` for a path). ``filename`` is the name sent
+    to the server; by default the path's name, or ``import.csv`` for content. It must end in ``.csv``
+    or ``.txt`` (any case). The content must be at most 1,048,576 bytes.
 
-    Raises ``InvalidRequestError`` (before anything is sent) for another type, a wrong extension,
-    an unreadable path or an over-size file; the message names the size and the limit.
+    Raises ``InvalidRequestError`` (before anything is sent) for a ``str`` or another type, a wrong
+    extension, a path that is not a regular file (a directory, a FIFO, a device) or cannot be read,
+    or an over-size file; the message names the size and the limit.
     """
     if isinstance(file, bytes | bytearray):
         content = bytes(file)
         default_name = _DEFAULT_NAME
     elif isinstance(file, str):
-        content = file.encode("utf-8")
-        default_name = _DEFAULT_NAME
+        raise InvalidRequestError(
+            "file must be the content as bytes (text.encode()) or a path as pathlib.Path, got a str "
+            "(a str could be either, so it is refused)"
+        )
     elif isinstance(file, os.PathLike):
         path = os.fspath(file)
         if not isinstance(path, str):
@@ -69,9 +99,11 @@ def csv_upload(
         default_name = PurePath(path).name
         name = filename if filename is not None else default_name
         _check_name(name)
-        content = _read(file)
+        content = _read(path)
     else:
-        raise InvalidRequestError(f"file must be bytes, str content or a path (os.PathLike), got {type(file).__name__}")
+        raise InvalidRequestError(
+            f"file must be the content as bytes or a path as pathlib.Path (os.PathLike), got {type(file).__name__}"
+        )
     name = filename if filename is not None else default_name
     _check_name(name)
     if len(content) > MAX_UPLOAD_BYTES:

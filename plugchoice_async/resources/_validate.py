@@ -31,6 +31,7 @@ __all__ = [
     "any_of",
     "boolean",
     "choice",
+    "email",
     "integer",
     "moment",
     "non_empty",
@@ -127,13 +128,25 @@ def moment(name: str, value: Any) -> datetime | date:
 
 
 def pincode(name: str, value: Any) -> int:
-    """The pincode on a charger's label: digits (an ``int`` or a string of ASCII digits), sent as the number."""
+    """The pincode on a charger's label: digits (an ``int`` or a string of ASCII digits), sent as the number.
+
+    The pincode is a secret: a refusal names the argument and the kind of value, never the value.
+    """
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidRequestError(f"{name} must be digits, got {value!r}")
+        raise InvalidRequestError(f"{name} must be digits (an int or a string of digits), got a {type(value).__name__}")
     digits = str(value).strip()
     if not (digits.isascii() and digits.isdigit()):
-        raise InvalidRequestError(f"{name} must be digits, got {value!r}")
+        raise InvalidRequestError(f"{name} must be digits (an int or a string of digits), got other characters")
     return int(digits)
+
+
+def email(name: str, value: Any) -> str:
+    """An e-mail address (``name@domain``, no spaces) of at most 255 characters."""
+    address = text(name, value, max_length=255)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain) or any(c.isspace() for c in address):
+        raise InvalidRequestError(f"{name} must be an e-mail address (name@domain), got {value!r}")
+    return address
 
 
 def page_size(name: Literal["per_page", "limit"], value: Any) -> int | None:

@@ -127,10 +127,7 @@ class SiteAccess(Resource):
         Invitations are limited to 5 a minute (``RateLimitError``).
         """
         segment = uuid_segment(site, "site")
-        email = check.text("email", email, max_length=255)
-        if "@" not in email:
-            raise InvalidRequestError(f"email must be an e-mail address, got {email!r}")
-        body: dict[str, Any] = {"email": email}
+        body: dict[str, Any] = {"email": check.email("email", email)}
         for name, flag in (
             ("transfer_ownership", transfer_ownership),
             ("data_access", data_access),

@@ -365,15 +365,16 @@ class Sites(Resource):
         return await self._send("PUT", f"/sites/{segment}/cards/{card}", SiteCard, json=body)
 
     async def import_cards(
-        self, site: str | uuid.UUID, file: bytes | str | os.PathLike[str], *, filename: str | None = None
+        self, site: str | uuid.UUID, file: bytes | os.PathLike[str], *, filename: str | None = None
     ) -> CardImportResult:
         """``POST /sites/{uuid}/cards/import``: add many access cards from one CSV file.
 
         The CSV has a header row with the columns ``name`` and ``id_token``, then one card a row.
-        ``file`` is a path (``pathlib.Path``) that is read, or the content as ``bytes`` or ``str``
-        (a ``str`` is content, never a path). ``filename`` is the name sent (by default the path's
-        name, or ``import.csv``); it must end in ``.csv`` or ``.txt``, and the file may be at most
-        1 MB: otherwise ``InvalidRequestError`` is raised before anything is sent. Rows the
+        ``file`` is a path (``pathlib.Path``) of a regular file that is read, or the content as
+        ``bytes``; a ``str`` is refused (``text.encode()`` for content, ``pathlib.Path(text)`` for a
+        path). ``filename`` is the name sent (by default the path's name, or ``import.csv``); it must
+        end in ``.csv`` or ``.txt``, and the file may be at most 1 MB: otherwise
+        ``InvalidRequestError`` is raised before anything is sent. Rows the
         server refuses (a token already on the site, a missing name) are skipped and reported in
         ``errors``; the other rows are created.
         """

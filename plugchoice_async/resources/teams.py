@@ -9,7 +9,6 @@ from typing import Final
 
 from .._converter import structure_response
 from .._pagination import AsyncPager
-from ..exceptions import InvalidRequestError
 from ..models import (
     ChargePointStatus,
     ConnectionStatus,
@@ -151,10 +150,8 @@ class Teams(Resource):
         """
         body: dict[str, str] = {
             "name": check.text("name", name, max_length=255),
-            "email": check.text("email", email, max_length=255),
+            "email": check.email("email", email),
         }
-        if "@" not in body["email"]:
-            raise InvalidRequestError(f"email must be an email address, got {email!r}")
         if type is not None:
             body["type"] = check.text("type", type, max_length=255)
         return await self._send("POST", "/teams", Team, json=body)
@@ -162,18 +159,19 @@ class Teams(Resource):
     async def import_chargers(
         self,
         team: str | uuid.UUID,
-        file: bytes | str | os.PathLike[str],
+        file: bytes | os.PathLike[str],
         *,
         filename: str | None = None,
     ) -> ChargerImportResult:
         """``POST /teams/{uuid}/chargers/import``: add chargers to the team from a CSV file.
 
-        ``file`` is a path (``pathlib.Path``) that is read, or the file's content as ``bytes`` or
-        ``str`` (a ``str`` is content, never a path): one charger identity per row; a header row is
-        detected by the server. ``filename`` is the name sent (by default the path's name, or
-        ``import.csv``) and must end in ``.csv`` or ``.txt``. The file may be at most 1 MB
-        (1,048,576 bytes). A wrong extension, an over-size or empty file, or an unreadable path
-        raises ``InvalidRequestError`` before anything is sent.
+        ``file`` is a path (``pathlib.Path``) of a regular file that is read, or the file's content
+        as ``bytes``: one charger identity per row; a header row is detected by the server. A ``str``
+        is refused (``text.encode()`` for content, ``pathlib.Path(text)`` for a path). ``filename``
+        is the name sent (by default the path's name, or ``import.csv``) and must end in ``.csv`` or
+        ``.txt``. The file may be at most 1 MB (1,048,576 bytes). A ``str``, a wrong extension, an
+        over-size or empty file, or a path that is not a readable regular file raises
+        ``InvalidRequestError`` before anything is sent.
 
         Returns the counts: ``created`` chargers, ``skipped`` identities that already exist, and
         ``errors`` (rows that could not be imported, with the reason). The upload is sent once and

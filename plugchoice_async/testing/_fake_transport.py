@@ -86,6 +86,10 @@ class FakeTransport:
     method and path act as a queue, and answers with ``times=None`` as routes. A request nothing
     answers raises ``AssertionError`` (never retried).
 
+    ``Request.path`` is redacted as everywhere a path is shown: a public-charging session token
+    appears as ``***`` (``/public-charging/sessions/***/stop``), so ``add(path=...)`` names such
+    a route with ``***``, whatever the token; the real token is only in ``Request.url``.
+
     An answer is one of: ``status`` with ``json`` (encoded, ``Content-Type: application/json``)
     or ``body`` (bytes or text) and ``headers``; an ``exception`` (an instance is raised as is;
     ``APIConnectionError``/``APITimeoutError`` classes are built for the request, with
