@@ -32,6 +32,7 @@ from .exceptions import (
     RateLimitError,
     RateLimiterUnavailableError,
     ResponseValidationError,
+    SessionStartUnreadableError,
     UnprocessableEntityError,
 )
 from .models import (
@@ -284,6 +285,7 @@ __all__ = [
     "RetryBudget",
     "RetryPolicy",
     "SampledValue",
+    "SessionStartUnreadableError",
     "Site",
     "SiteAccessMessage",
     "SiteAsset",

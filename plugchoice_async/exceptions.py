@@ -21,6 +21,7 @@
     │   └── InternalServerError          5xx
     │       └── ChargerTimeoutError      504 from a charger action: outcome unknown
     └── ResponseValidationError                  the answer is not JSON, or its shape does not fit
+        └── SessionStartUnreadableError          ... of a public charging session that exists (.session_token)
 
 Every exception carries what a caller needs to act on it (method, path, the full URL,
 status, the server's message and request id, field errors, retry_after) and never the API
@@ -56,6 +57,7 @@ __all__ = [
     "RateLimitError",
     "RateLimiterUnavailableError",
     "ResponseValidationError",
+    "SessionStartUnreadableError",
     "UnprocessableEntityError",
 ]
 
@@ -291,3 +293,15 @@ class ResponseValidationError(PlugchoiceError):
         self.body = body
         self.request_id = request_id
         super().__init__(_with_request_id(f"{method} {url or path}: {message}", request_id))
+
+
+class SessionStartUnreadableError(ResponseValidationError):
+    """``public_charging.start_session`` was answered 201, but its ``data`` or ``payment`` could not be read.
+
+    The session and its card hold exist: ``session_token`` (its only credential) lets the caller
+    still ``confirm`` or ``cancel`` it. The token is in neither the message, the repr nor ``body``.
+    """
+
+    def __init__(self, message: str, *, session_token: str, **kwargs: Any) -> None:
+        self.session_token = session_token
+        super().__init__(message, **kwargs)

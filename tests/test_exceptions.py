@@ -33,6 +33,7 @@ from plugchoice_async.exceptions import (
     RateLimitError,
     RateLimiterUnavailableError,
     ResponseValidationError,
+    SessionStartUnreadableError,
     UnprocessableEntityError,
 )
 from plugchoice_async.models import (
@@ -127,6 +128,14 @@ SAMPLES: dict[type[PlugchoiceError], PlugchoiceError] = {
         body={"data": {"identity": "CP-1"}},
         url=URL,
         request_id="req-9",
+    ),
+    SessionStartUnreadableError: SessionStartUnreadableError(
+        "the answer does not fit PublicChargingSession: $.data.status: expected a string",
+        session_token="tok-0123456789",
+        method="POST",
+        path="/public-charging/sessions",
+        status=201,
+        body={"data": {"status": 5}, "session_token": "***"},
     ),
 }
 

@@ -67,6 +67,7 @@ EXPECTED = {
     "RequestEvent",
     "Response",
     "ResponseValidationError",
+    "SessionStartUnreadableError",
     "RetryBudget",
     "RetryPolicy",
     "Ticket",

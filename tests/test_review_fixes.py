@@ -29,6 +29,7 @@ from plugchoice_async import (
     PlugchoiceClient,
     PublicChargingClient,
     ResponseValidationError,
+    SessionStartUnreadableError,
 )
 from plugchoice_async._converter import scrub_secrets, structure_response
 from plugchoice_async.models import Charger, LicensePaymentIntent, SiteInviteResult
@@ -180,8 +181,9 @@ async def test_a_start_answer_that_does_not_fit_keeps_the_token_for_the_caller_o
         with pytest.raises(ResponseValidationError) as info:
             await public.start_session(code="AB12", connector_id=1)
     assert_hidden(info.value, SESSION_TOKEN, CLIENT_SECRET)
-    assert getattr(info.value, "session_token", None) == SESSION_TOKEN  # the session and its card hold exist
-    assert getattr(pickle.loads(pickle.dumps(info.value)), "session_token", None) == SESSION_TOKEN
+    assert isinstance(info.value, SessionStartUnreadableError)
+    assert info.value.session_token == SESSION_TOKEN  # the session and its card hold exist
+    assert pickle.loads(pickle.dumps(info.value)).session_token == SESSION_TOKEN
 
 
 async def test_a_start_answer_without_a_token_raises_without_one() -> None:

@@ -24,7 +24,7 @@ from typing import Any, Final, TypeVar
 
 from .._converter import structure_response
 from .._http import redact_path
-from ..exceptions import InvalidRequestError, ResponseValidationError
+from ..exceptions import InvalidRequestError, ResponseValidationError, SessionStartUnreadableError
 from ..models import (
     PublicCharger,
     PublicChargingPayment,
@@ -117,11 +117,11 @@ class PublicCharging(Resource):
         hold lapses unconfirmed.
 
         When the answer carries a session token but its ``data`` or ``payment`` cannot be read,
-        the session and its card hold exist all the same: the ``ResponseValidationError`` raised
-        then has the token as its ``session_token`` attribute (read it with
-        ``getattr(exc, "session_token", None)``; it is in neither the error's message, its repr
-        nor its ``body``), so the caller can still ``get_session``, ``confirm`` or ``cancel`` (which
-        releases the hold). An answer without a session token raises it without the attribute.
+        the session and its card hold exist all the same: ``SessionStartUnreadableError`` (a
+        ``ResponseValidationError``) is raised with the token as its ``session_token`` (in neither
+        its message, its repr nor its ``body``), so the caller can still ``get_session``,
+        ``confirm`` or ``cancel`` (which releases the hold). An answer without a session token
+        raises a plain ``ResponseValidationError``.
         """
         body: dict[str, Any] = {
             "code": _code(code),
@@ -140,9 +140,10 @@ class PublicCharging(Resource):
             session, payment = self._with_payment(answer, "POST", path, token)
         except ResponseValidationError as exc:
             # The session and its card hold exist: the caller needs the token to go on or cancel.
-            # An attribute (not part of the message, the repr or the body), set outside the class.
-            vars(exc)["session_token"] = token
-            raise
+            message = str(exc).partition(": ")[2]  # without the "POST <path>: " the error adds again
+            raise SessionStartUnreadableError(
+                message, session_token=token, method="POST", path=path, status=exc.status, body=exc.body
+            ) from exc
         return PublicChargingStart(session_token=token, session=session, payment=payment)
 
     async def get_session(self, token: str) -> PublicChargingState:
