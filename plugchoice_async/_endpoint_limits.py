@@ -9,10 +9,14 @@ so that:
 
 * a call waits for its route's budget **before** it takes a concurrency slot or a ticket of the
   user's budget: a queue of invitations never holds back the requests of everything else;
+* the spacing is kept again at the moment of sending: calls that queued behind the user's budget
+  and are let go together still reach the server one interval apart (each such call waits with
+  its slot, for at most one route interval);
 * the answers of these routes teach the user's limiter nothing (their ``X-RateLimit-*`` headers
-  may describe the route's budget, not the user's), and a 429 from one of them pauses and
-  re-queues that route only;
-* public charging routes take no ticket of the user's budget at all (``user_budget=False``).
+  may describe the route's budget or the user's), and a 429 from one of them teaches the route
+  only its ``Retry-After``, pausing and re-queueing that route alone;
+* public charging routes take no ticket of the user's budget at all (``user_budget=False``), and
+  no anonymous call touches the user's limiter.
 
 The budgets are in-process: processes sharing a token through Redis share the user's budget, not
 these (a 429 from the server is still re-queued by the route's limiter, which learns from it).
