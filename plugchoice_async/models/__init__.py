@@ -59,6 +59,7 @@ from ._enums import (
     Measurand,
     Phase,
     PowerType,
+    PublicSessionStatus,
     ReadingContext,
     RecurrencyKind,
     SmartChargingMode,
@@ -99,7 +100,6 @@ from .public_charging import (
     PublicChargingStart,
     PublicChargingState,
     PublicSessionCharger,
-    PublicSessionStatus,
 )
 from .settings import (
     LockSetting,

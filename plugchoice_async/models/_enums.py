@@ -27,6 +27,7 @@ __all__ = [
     "Measurand",
     "Phase",
     "PowerType",
+    "PublicSessionStatus",
     "ReadingContext",
     "RecurrencyKind",
     "SmartChargingMode",
@@ -295,3 +296,20 @@ class BulkResultStatus(StrEnum):
     OFFLINE = "offline"
     ERROR = "error"
     SKIPPED_FORBIDDEN = "skipped_forbidden"
+
+
+class PublicSessionStatus(StrEnum):
+    """Where a public charging session is (an open enum: other values stay plain strings).
+
+    ``created`` (card hold pending) -> ``authorized`` (after ``confirm``) -> ``starting`` ->
+    ``charging``; ``stop`` -> ``stopping`` -> ``settling`` (the final amount is captured).
+    ``cancel`` ends a session that has not started charging (``cancelled``).
+    """
+
+    CREATED = "created"
+    AUTHORIZED = "authorized"
+    STARTING = "starting"
+    CHARGING = "charging"
+    STOPPING = "stopping"
+    SETTLING = "settling"
+    CANCELLED = "cancelled"

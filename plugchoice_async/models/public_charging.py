@@ -8,11 +8,10 @@ credentials: they never appear in a repr.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import attrs
 
-from ._enums import ChargePointStatus, ConnectorFormat, PowerType
+from ._enums import ChargePointStatus, ConnectorFormat, PowerType, PublicSessionStatus
 from ._wire import Number
 
 __all__ = [
@@ -24,25 +23,7 @@ __all__ = [
     "PublicChargingStart",
     "PublicChargingState",
     "PublicSessionCharger",
-    "PublicSessionStatus",
 ]
-
-
-class PublicSessionStatus(StrEnum):
-    """Where a public charging session is (an open enum: other values stay plain strings).
-
-    ``created`` (card hold pending) -> ``authorized`` (after ``confirm``) -> ``starting`` ->
-    ``charging``; ``stop`` -> ``stopping`` -> ``settling`` (the final amount is captured).
-    ``cancel`` ends a session that has not started charging (``cancelled``).
-    """
-
-    CREATED = "created"
-    AUTHORIZED = "authorized"
-    STARTING = "starting"
-    CHARGING = "charging"
-    STOPPING = "stopping"
-    SETTLING = "settling"
-    CANCELLED = "cancelled"
 
 
 @attrs.frozen(kw_only=True)
