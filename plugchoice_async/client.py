@@ -475,8 +475,8 @@ class PublicChargingClient(_PipelineClient, PublicCharging):
         _check_user_agent(user_agent)
         policy = _retry_policy(retry, max_retries, RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
         hooks = _check_hooks(hooks)
-        for hook in (sleep, clock):
-            _check_callable(hook, "sleep and clock")
+        _check_callable(sleep, "sleep")
+        _check_callable(clock, "clock")
         transport, close_transport, max_concurrency = _transport_for(
             transport, session, (), _check_count(max_concurrency, "max_concurrency", 1)
         )
