@@ -383,5 +383,5 @@ async def test_every_listing_honours_or_ignores_per_page(
             assert len(page["data"]) == 2, path
 
 
-def test_per_page_switch_on_the_command_line() -> None:
-    assert _emulator(_parser().parse_args(["--chargers", "1", "--ignore-per-page"])).honour_per_page is False
+# The --ignore-per-page switch of the command line: tests/test_emulator_fleet.py
+# (test_per_page_setting_from_the_constructor_and_the_command_line) asserts it.

@@ -530,7 +530,7 @@ async def test_emulator_accepts_the_action_request_examples(emu: PlugchoiceEmula
     [uuid] = _online(emu, 1)
     limit = load_fixture("actions.charge-limit.volttime-request.json")
     status, body = await raw(emu, "POST", f"/chargers/{uuid}/actions/charge-limit", json=limit)
-    assert status == 200 and body is not None
+    assert (status, body) == (200, {"status": "Accepted"})
     status, body = await raw(
         emu, "PUT", f"/chargers/{uuid}", json=load_fixture("chargers.update.volttime-request.json")
     )
@@ -538,7 +538,9 @@ async def test_emulator_accepts_the_action_request_examples(emu: PlugchoiceEmula
     async with make_client(emu.base_url) as client:
         assert (await client.chargers.get(uuid)).reference == "b"
         schedule = await client.chargers.actions.composite_schedule(uuid, connector_id=1, duration=3600)
-    assert schedule is not None
+    # the example's limit on connector 1 is what the charger now plans with
+    assert schedule.connector_id == limit["connector_id"] and schedule.charging_schedule is not None
+    assert [p.limit for p in schedule.charging_schedule.charging_schedule_period] == [limit["limit"]]
     recorded = [a for a in emu.actions if a.uuid == uuid and a.action == "charge-limit"]
     assert len(recorded) == 1
 
@@ -549,7 +551,7 @@ async def test_emulator_error_answers_for_a_charger_of_another_owner(emu: Plugch
     async with make_client(emu.base_url) as client:
         with pytest.raises(NotFoundError):
             await client.chargers.actions.clear_charging_profile(missing)
-        with pytest.raises((PermissionDeniedError, NotFoundError)):
+        with pytest.raises(PermissionDeniedError):  # another owner's charger: 403, not 404
             await client.chargers.actions.clear_charging_profile(foreign)
         with pytest.raises(NotFoundError):
             await client.chargers.bulk_command_run(missing)

@@ -227,6 +227,7 @@ async def test_team_create_without_type_sends_the_docs_request(api: FakeApi, cli
     api.on("POST", "/teams", filled(load_fixture("teams.create.docs.json")))
     await client.teams.create(name="Ops", email="ops@example.com")
     assert set(api.sent[0].json) == set(load_fixture("teams.create.docs-request.json"))
+    assert api.sent[0].json == {"name": "Ops", "email": "ops@example.com"}
 
 
 @pytest.mark.parametrize(
@@ -266,8 +267,10 @@ async def test_import_reads_a_path(api: FakeApi, client: Any, tmp_path: Path) ->
     api.on("POST", f"/teams/{TEAM}/chargers/import", {"message": "ok", "created": 1, "skipped": 0, "errors": []})
     path = tmp_path / "chargers.txt"
     path.write_text("EVB-9\n")
-    await client.teams.import_chargers(TEAM, path)
+    result = await client.teams.import_chargers(TEAM, path)
     assert b'filename="chargers.txt"' in api.sent[0].body and b"Content-Type: text/plain" in api.sent[0].body
+    assert b"\r\n\r\nEVB-9\n\r\n--" in api.sent[0].body  # the file's content is the part's whole body
+    assert (result.created, result.skipped) == (1, 0)
 
 
 @pytest.mark.parametrize(
@@ -338,6 +341,7 @@ async def test_chargee_meter_checks_the_id_and_maps_404(api: FakeApi, client: An
     api.on("GET", "/meters/chargee/NOPE", {"message": "No query results for model [App\\Models\\Meter]."}, status=404)
     with pytest.raises(NotFoundError):
         await client.meters.chargee("NOPE")
+    assert [(s.method, s.path) for s in api.sent] == [("GET", "/meters/chargee/NOPE")]  # the blank id: never sent
 
 
 # -- against the emulator -------------------------------------------------------------------------------
@@ -427,9 +431,12 @@ async def test_emulator_setup_of_an_offline_charger_times_out_and_changes_nothin
     emu: PlugchoiceEmulator, live: PlugchoiceClient
 ) -> None:
     uuid = first(emu, "offline")
+    before = await live.chargers.get(uuid)
     with pytest.raises(ChargerTimeoutError):
         await live.chargers.setup(uuid, phases=1, max_current=10)
-    assert (await live.chargers.get(uuid)).setup_pending is not True
+    after = await live.chargers.get(uuid)
+    assert after.setup_pending is not True
+    assert after == before  # no wiring, current or timestamp changed either
 
 
 async def test_emulator_setup_validates_like_the_api(emu: PlugchoiceEmulator, live: PlugchoiceClient) -> None:

@@ -331,14 +331,28 @@ async def test_power_management_misfit_is_a_response_validation_error(api: FakeA
 
 
 @pytest.mark.parametrize(
-    "answer",
-    [smart_docs("sites.smart-charging.docs.json"), load_fixture("sites.smart-charging-update.volttime.json")],
+    ("answer", "read"),
+    [
+        (smart_docs("sites.smart-charging.docs.json"), ("<string>", "<string>", 123.0, time(7, 0))),
+        (
+            load_fixture("sites.smart-charging-update.volttime.json"),
+            (None, SmartChargingMode.DISABLED, None, time(7, 0)),
+        ),
+    ],
     ids=["flat", "data"],
 )
-async def test_smart_charging_reads_flat_and_wrapped(api: FakeApi, client: Any, answer: Any) -> None:
+async def test_smart_charging_reads_flat_and_wrapped(
+    api: FakeApi, client: Any, answer: Any, read: tuple[Any, ...]
+) -> None:
     api.on("GET", f"/sites/{SITE}/smart-charging", answer)
     settings = await client.sites.smart_charging(SITE)
     assert isinstance(settings, SmartChargingSettings)
+    assert (
+        settings.timezone,
+        settings.smart_charging,
+        settings.day_ahead_pricing_threshold,
+        settings.off_peak_end,
+    ) == read  # the answer's values, read out of the envelope when there is one
     assert api.sent[0].path == f"/sites/{SITE}/smart-charging"
 
 

@@ -329,7 +329,8 @@ async def test_emulator_invite_accept_and_manage(live: PlugchoiceClient) -> None
     assert (
         after.access is not None and after.access.can_access_all_assets and after.access.data_access_expires_at is None
     )
-    await access.request_sensitive_data(site, other, reason="billing", expires_at=FAR.date())
+    requested = await access.request_sensitive_data(site, other, reason="billing", expires_at=FAR.date())
+    assert requested.message == "Sensitive data access request sent successfully"
     await access.transfer_ownership(site, other)
     owners = {t.uuid: t.access.is_owner for t in (await access.list(site)).items if t.access is not None}
     assert owners == {owner: False, other: True}
