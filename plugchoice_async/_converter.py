@@ -729,12 +729,28 @@ def _structure_error(exc: Exception, data: Any, inner: Any, rule: _Rule, tp: Any
     return StructureError("; ".join(shown))
 
 
+def _check_envelope(data: Any, inner: Any, cls: type[Any]) -> None:
+    """Refuse ``{"data": <not an object>}`` for a model without a ``data`` field of its own.
+
+    Read as is, such an answer would be an object whose only key is unknown: a model of Nones
+    (every field but the identity is optional), which would hide that the answer did not fit. An
+    empty array passes: it is how PHP encodes an empty object.
+    """
+    if inner is not data or type(data) is not dict or "data" not in data:
+        return  # unwrapped (the hot path), or no envelope at all
+    value = data["data"]
+    if value is None or value == [] or not attrs.has(cls) or "data" in wire_names(cls).values():
+        return
+    raise StructureError(f"expected a JSON object in 'data', got {_describe(value, secret=True)} @ $.data")
+
+
 def structure(data: Any, cls: type[T]) -> T:
     """Read ``data`` (or its ``{"data": ...}`` envelope) as ``cls``; unknown keys are ignored.
 
     A misfit raises ``StructureError`` naming every failing path (``$.data.connectors[0].id``).
     """
     inner = unwrap(data)
+    _check_envelope(data, inner, cls)
     read = _production_fns.get(cls)
     if read is None:
         read = _production_fns[cls] = _production.read_fn(cls)
@@ -747,6 +763,7 @@ def structure(data: Any, cls: type[T]) -> T:
 def structure_strict(data: Any, cls: type[T]) -> T:
     """``structure`` that also reports keys the models do not know; for tests against recorded fixtures."""
     inner = unwrap(data)
+    _check_envelope(data, inner, cls)
     try:
         return _strict.read_fn(cls)(inner)  # type: ignore[no-any-return]
     except Exception as exc:

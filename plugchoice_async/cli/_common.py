@@ -226,3 +226,13 @@ def run(ctx: click.Context, coro: Coroutine[Any, Any, T]) -> T:
         if settings_of(ctx).debug:
             raise
         raise as_click_error(exc) from None
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise  # the command's own refusals and exits
+    except Exception as exc:
+        # A defect, not the user's doing: still one line (the traceback is --debug's), and exit 1.
+        if settings_of(ctx).debug:
+            raise
+        text = " ".join(str(exc).split())
+        raise Failed(
+            f"unexpected {type(exc).__name__}{': ' + text if text else ''} (run again with --debug for the traceback)"
+        ) from None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Collection, Iterable, Sized
+from collections.abc import Collection, Iterable, Mapping, Sized
 from datetime import date, datetime
 from typing import Any, Final, Literal, TypeVar
 
@@ -33,6 +33,7 @@ __all__ = [
     "choice",
     "email",
     "integer",
+    "json_object",
     "moment",
     "non_empty",
     "number",
@@ -54,6 +55,11 @@ OneOrMany = str | enum.Enum | Iterable[str | enum.Enum]
 
 _TRANSACTION_STATUSES: Final = frozenset(s.value for s in TransactionStatus)
 
+# The integers a JSON body may carry: the API's (PHP's) are signed 64 bits, and so are the encoder's.
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+_MAX_PINCODE_DIGITS: Final = 18  # any 18 digits fit in 64 bits
+
 S = TypeVar("S", bound=Sized)
 
 
@@ -68,11 +74,18 @@ def _in_bounds(name: str, value: float, minimum: float | None, maximum: float | 
     raise InvalidRequestError(f"{name} must be at most {maximum}, got {value!r}")
 
 
+def _wire_int(name: str, value: int) -> None:
+    """Raise unless ``value`` fits the API's integers (signed 64 bits): JSON cannot carry a larger one."""
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise InvalidRequestError(f"{name} must be between {_INT64_MIN} and {_INT64_MAX} (64 bits), got {value!r}")
+
+
 def integer(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An ``int`` within ``minimum..maximum`` (inclusive; None = open). A bool or a float is refused."""
+    """An ``int`` within ``minimum..maximum`` (inclusive; None = open) and 64 bits. A bool or a float is refused."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequestError(f"{name} must be an integer, got {value!r}")
     _in_bounds(name, value, minimum, maximum)
+    _wire_int(name, value)
     return value
 
 
@@ -84,6 +97,8 @@ def number(name: str, value: Any, *, minimum: float | None = None, maximum: floa
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidRequestError(f"{name} must be a finite number, got {value!r}")
     _in_bounds(name, value, minimum, maximum)
+    if isinstance(value, int):
+        _wire_int(name, value)
     return value
 
 
@@ -137,6 +152,8 @@ def pincode(name: str, value: Any) -> int:
     digits = str(value).strip()
     if not (digits.isascii() and digits.isdigit()):
         raise InvalidRequestError(f"{name} must be digits (an int or a string of digits), got other characters")
+    if len(digits.lstrip("0")) > _MAX_PINCODE_DIGITS:
+        raise InvalidRequestError(f"{name} must be at most {_MAX_PINCODE_DIGITS} digits, got {len(digits)}")
     return int(digits)
 
 
@@ -147,6 +164,41 @@ def email(name: str, value: Any) -> str:
     if not (at and local and domain) or any(c.isspace() for c in address):
         raise InvalidRequestError(f"{name} must be an e-mail address (name@domain), got {value!r}")
     return address
+
+
+def json_object(name: str, value: Any) -> dict[str, Any]:
+    """A free-form JSON object (a mapping with string keys), copied as plain dicts and lists.
+
+    Every value inside must be JSON as is: a string, a bool, None, a 64-bit integer, a finite
+    number, a list or tuple, or such a mapping; anything else (NaN, a ``set``, a ``datetime``, an
+    object) is refused with its place (``data['a'][0]``) rather than sent changed or not at all.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidRequestError(f"{name} must be a mapping with string keys, got {value!r}")
+    checked: dict[str, Any] = _json_value(name, value, 0)
+    return checked
+
+
+_MAX_JSON_DEPTH: Final = 64
+
+
+def _json_value(where: str, value: Any, depth: int) -> Any:
+    if depth > _MAX_JSON_DEPTH:
+        raise InvalidRequestError(f"{where} is nested more than {_MAX_JSON_DEPTH} levels deep")
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int | float):
+        return number(where, value)  # finite; an int within 64 bits
+    if isinstance(value, Mapping):
+        body = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidRequestError(f"{where} must be a mapping with string keys, got the key {key!r}")
+            body[key] = _json_value(f"{where}[{key!r}]", item, depth + 1)
+        return body
+    if isinstance(value, list | tuple):
+        return [_json_value(f"{where}[{index}]", item, depth + 1) for index, item in enumerate(value)]
+    raise InvalidRequestError(f"{where} must be a JSON value (text, number, bool, None, list, mapping), got {value!r}")
 
 
 def page_size(name: Literal["per_page", "limit"], value: Any) -> int | None:
@@ -169,6 +221,10 @@ def any_of(name: str, value: OneOrMany | None) -> str | None:
     ``"online,offline"``; None stays None. Each value must be non-blank text without a comma."""
     if value is None:
         return None
+    if not isinstance(value, str | enum.Enum) and (
+        isinstance(value, bytes | Mapping) or not isinstance(value, Iterable)
+    ):
+        raise InvalidRequestError(f"{name} must be a value or a list of values, got {value!r}")
     values = [value] if isinstance(value, str | enum.Enum) else list(value)
     texts = []
     for item in values:

@@ -39,6 +39,7 @@ _KINDS: Final = frozenset(k.value for k in ChargingProfileKind)
 _RECURRENCIES: Final = frozenset(r.value for r in RecurrencyKind)
 _RATE_UNITS: Final = frozenset(u.value for u in ChargingRateUnit)
 _MAX_ID_TOKEN: Final = 20
+_MAX_EXACT_INT: Final = 2**53  # floats hold every integer up to this exactly
 
 
 def _check_profile(profile: Any) -> ChargingProfile:
@@ -74,8 +75,13 @@ def _check_profile(profile: Any) -> ChargingProfile:
 
 
 def _compact(value: float) -> float:
-    """An integral float as an ``int``, so the body says ``16`` rather than ``16.0``."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    """An integral float as an ``int``, so the body says ``16`` rather than ``16.0``.
+
+    Only where the ``int`` is exact and fits JSON's integers (a huge float stays a float).
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) <= _MAX_EXACT_INT:
+        return int(value)
+    return value
 
 
 def _profile_body(profile: ChargingProfile) -> dict[str, Any]:

@@ -141,6 +141,8 @@ class Chargers(Resource):
         place and never cancels the others. Concurrency, pacing to the rate limit and retries
         are the transport's, exactly as for ``asyncio.gather`` over ``get``.
         """
+        if isinstance(chargers, str | uuid.UUID) or not isinstance(chargers, Iterable):
+            raise InvalidRequestError(f"chargers must be an iterable of charger ids, got {chargers!r}")
         return builtins.list(await asyncio.gather(*(self._get_or_error(c) for c in chargers)))
 
     def watch(
@@ -381,9 +383,7 @@ class Chargers(Resource):
             )
         body: dict[str, Any] = {"command": name, "charger_ids": _charger_ids(chargers)}
         if data is not None:
-            if not isinstance(data, Mapping) or not all(isinstance(key, str) for key in data):
-                raise InvalidRequestError(f"data must be a mapping with string keys, got {data!r}")
-            body["data"] = dict(data)
+            body["data"] = check.json_object("data", data)
         answer = await self._transport.request("POST", _BULK_PATH, json=body, action=True)
         return structure_response(_run_document(answer), BulkCommandRun, method="POST", path=_BULK_PATH)
 

@@ -148,7 +148,7 @@ class Sites(Resource):
         """
         params = query(
             team=None if team is None else uuid_segment(team, "team"),
-            search=search,
+            search=None if search is None else check.text("search", search),
             per_page=check.page_size("per_page", per_page),
         )
         return AsyncPager(self._transport, "/sites", Site, params=params)
