@@ -45,8 +45,8 @@ MAX_KEYS: Final = 4096
 
 
 def _check_pattern(instance: EndpointLimit, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str):
-        raise ConfigurationError(f"EndpointLimit.pattern must be a regular expression (str), got {value!r}")
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"EndpointLimit.pattern must be a regular expression (a non-empty str), got {value!r}")
     try:
         re.compile(value)
     except re.error as exc:
@@ -59,8 +59,8 @@ def _check_method(instance: EndpointLimit, attribute: attrs.Attribute[str], valu
 
 
 def _check_name(instance: EndpointLimit, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigurationError(f"EndpointLimit.name must be a non-empty str, got {value!r}")
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        raise ConfigurationError(f"EndpointLimit.name must be a non-empty printable str, got {value!r}")
 
 
 def _check_flag(instance: EndpointLimit, attribute: attrs.Attribute[bool], value: object) -> None:
@@ -255,7 +255,7 @@ class EndpointLimiters:
         self._clock = clock
         self._wall_clock = wall_clock
         self._sleep = sleep
-        self._routes: collections.OrderedDict[tuple[str, str], _Route] = collections.OrderedDict()
+        self._routes: collections.OrderedDict[tuple[EndpointLimit, str], _Route] = collections.OrderedDict()
 
     def __repr__(self) -> str:
         return f"<EndpointLimiters {[limit.name for limit in self.limits]}>"
@@ -273,7 +273,7 @@ class EndpointLimiters:
         return None
 
     def _route(self, limit: EndpointLimit, key: str) -> _Route:
-        slot = (limit.name, key)
+        slot = (limit, key)  # by the whole limit: two limits that share a name keep budgets of their own
         route = self._routes.get(slot)
         if route is None:
             # The default burst of so small a limit is 1: calls are spaced evenly over the period,

@@ -623,7 +623,10 @@ class Pipeline:
                 body, content_type = encode_multipart(upload)
                 fixed = _frozen_headers({**plain, "Content-Type": content_type})
             else:
-                body = orjson.dumps(json) if json is not None else None
+                try:
+                    body = orjson.dumps(json) if json is not None else None
+                except TypeError as exc:  # the resources check their arguments: a caller of the pipeline did not
+                    raise InvalidRequestError(f"the request body cannot be sent as JSON: {exc}") from None
                 fixed = plain if body is None else with_json
             renewed = False
             while True:

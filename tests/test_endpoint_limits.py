@@ -117,6 +117,8 @@ def test_the_documented_limits_match_their_routes() -> None:
         ({"method": "FETCH"}, "method"),
         ({"user_budget": "no"}, "user_budget"),
         ({"name": ""}, "name"),
+        ({"name": "setup\nX-Injected: 1"}, "name"),
+        ({"pattern": ""}, "regular expression"),
     ],
 )
 def test_a_bad_endpoint_limit_is_refused_at_once(kwargs: dict[str, Any], text: str) -> None:
@@ -409,3 +411,17 @@ async def test_a_broken_answer_to_a_public_session_never_shows_its_token(answer:
         server.close()
     shown = "".join(traceback.format_exception(caught.value))
     assert secret not in shown and secret not in repr(caught.value) and secret not in str(vars(caught.value))
+
+
+async def test_two_limits_with_one_name_keep_budgets_of_their_own() -> None:
+    clock = FakeClock()
+    times: list[tuple[str, float]] = []
+    fake = FakeTransport()
+    fake.add(handler=stamped(clock, times), times=None)
+    first = EndpointLimit(name="mine", method="GET", pattern=r"/chargers/" + CHARGER_A, max_requests=1, period=10)
+    second = attrs.evolve(first, pattern=r"/chargers/" + CHARGER_B)
+    async with client_for(fake, clock, endpoint_limits=[first, second]) as client:
+        start = clock()
+        await client.chargers.get(CHARGER_A)
+        await client.chargers.get(CHARGER_B)  # another budget: not paced behind the first
+    assert [t - start for _, t in times] == [0.0, 0.0]

@@ -376,3 +376,14 @@ async def test_sites_search_must_be_text(search: Any) -> None:
         with pytest.raises(InvalidRequestError, match="search"):
             client.sites.list(search=search)
     assert not fake.requests
+
+
+async def test_a_body_the_pipeline_cannot_encode_is_an_invalid_request() -> None:
+    # The resources check their arguments; the pipeline itself refuses what JSON cannot carry.
+    from plugchoice_async._transport import Pipeline
+
+    fake = FakeTransport()
+    pipeline = Pipeline(transport=fake, base_url="https://api.test/api/v3", token="t")
+    with pytest.raises(InvalidRequestError, match="cannot be sent as JSON"):
+        await pipeline.request("POST", "/x", json={"a": object()})
+    assert not fake.requests
